@@ -1,0 +1,94 @@
+package sessionkit
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Store keeps encoded sessions. It is the contract every engine implements,
+// in the spirit of database/sql/driver: plain types, a few sentinel errors,
+// no HTTP. Optional abilities are separate interfaces discovered by type
+// assertion (ExpiredClearer, UserSessionLister, KeyValidator).
+//
+// Implementations must be safe for concurrent use by many goroutines.
+type Store interface {
+	// Load returns the record stored under key. It returns an error wrapping
+	// ErrNotFound when there is no such record or it has expired; any other
+	// error is a failure of the store itself.
+	Load(ctx context.Context, key string) (Record, error)
+
+	// Create stores rec under key, which must not be in use. If it is, Create
+	// returns an error wrapping ErrKeyExists and the Manager retries with a
+	// fresh key. It returns the key under which the record can be loaded:
+	// key itself for a server-side store; a store that keeps the whole
+	// session in the cookie returns the cookie value.
+	Create(ctx context.Context, key string, rec Record) (string, error)
+
+	// Update replaces the record stored under key and returns the key under
+	// which it can be loaded from now on (key itself for a server-side
+	// store). If the record no longer exists — deleted by a concurrent
+	// logout, evicted — Update returns an error wrapping ErrNotFound and must
+	// not recreate it: that is how a logged-out session stays logged out.
+	// Updating a record that expired after it was loaded may succeed.
+	Update(ctx context.Context, key string, rec Record) (string, error)
+
+	// Delete removes the record stored under key. A missing record is not
+	// an error.
+	Delete(ctx context.Context, key string) error
+}
+
+// Record is one stored session.
+type Record struct {
+	// Data is the session as encoded by the Manager's Codec.
+	Data []byte
+	// Expiry is the instant after which the store must no longer return the
+	// record. Stores that cannot tell (rare) leave it zero on Load.
+	Expiry time.Time
+	// UserID is the owner of the session ("" for none), for stores that keep
+	// a per-user index (UserSessionLister). Stores without one ignore it.
+	UserID string
+}
+
+// Sentinel errors of the Store contract. Stores wrap them with %w so that
+// callers can match them with errors.Is.
+var (
+	// ErrNotFound: no record under that key, or it has expired.
+	ErrNotFound = errors.New("sessionkit: session not found")
+	// ErrKeyExists: Create was given a key that is already in use.
+	ErrKeyExists = errors.New("sessionkit: session key already exists")
+)
+
+// ExpiredClearer is a Store that can delete its expired records (Django's
+// clear_expired, the clearsessions command). Stores whose records expire by
+// themselves (caches, signed cookies) do not implement it.
+type ExpiredClearer interface {
+	// ClearExpired deletes expired records and reports how many it removed.
+	ClearExpired(ctx context.Context) (int64, error)
+}
+
+// UserSessionLister is a Store that indexes sessions by Record.UserID, so
+// that an application can show a user their sessions and log out the others.
+type UserSessionLister interface {
+	// UserSessions lists the live sessions of userID.
+	UserSessions(ctx context.Context, userID string) ([]SessionInfo, error)
+	// DeleteUserSessions deletes every session of userID except the one
+	// stored under keepKey ("" keeps none) and reports how many it removed.
+	DeleteUserSessions(ctx context.Context, userID, keepKey string) (int64, error)
+}
+
+// SessionInfo describes one stored session without revealing its key.
+type SessionInfo struct {
+	// ID identifies the session without being usable as a cookie:
+	// KeyHash of its key.
+	ID string
+	// Expiry is when the session expires.
+	Expiry time.Time
+}
+
+// KeyValidator is a Store whose keys do not follow the default rule
+// (ValidKey). The signed-cookie store is one: its "key" is the cookie value.
+type KeyValidator interface {
+	// ValidKey reports whether a cookie value can be a key of this store.
+	ValidKey(key string) bool
+}
