@@ -1,0 +1,401 @@
+package sessionkit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/sessionkit/sessionkit/pyjson"
+)
+
+// DefaultCookieAge is Django's SESSION_COOKIE_AGE: two weeks.
+const DefaultCookieAge = 14 * 24 * time.Hour
+
+// DefaultCookieName is Django's SESSION_COOKIE_NAME.
+const DefaultCookieName = "sessionid"
+
+// ErrNotSupported is returned by Manager methods that need an ability the
+// Store does not have (clearing expired sessions, listing a user's sessions).
+var ErrNotSupported = errors.New("sessionkit: the session store does not support this")
+
+// Manager holds the session settings — Django's SESSION_* settings under Go
+// names, with Django's defaults as zero values — and provides the
+// Middleware that gives every request its Session.
+//
+// Only Store is required. Do not change the fields once the Manager serves
+// requests.
+type Manager struct {
+	// Store keeps the sessions. Required.
+	Store Store
+	// Codec encodes session data for the Store. nil means JSONCodec; use a
+	// *DjangoCodec to share db, file or cached_db sessions with Django. The
+	// signed-cookie store signs by itself and needs JSONCodec.
+	Codec Codec
+
+	// CookieName is SESSION_COOKIE_NAME; "" means "sessionid".
+	CookieName string
+	// CookieAge is SESSION_COOKIE_AGE; 0 means two weeks.
+	CookieAge time.Duration
+	// CookieDomain is SESSION_COOKIE_DOMAIN; "" means none (host-only).
+	CookieDomain string
+	// CookiePath is SESSION_COOKIE_PATH; "" means "/".
+	CookiePath string
+	// CookieSecure is SESSION_COOKIE_SECURE (default false, as Django; set
+	// it true behind HTTPS).
+	CookieSecure bool
+	// CookieScriptAccessible turns off HttpOnly. The default (false) is
+	// Django's SESSION_COOKIE_HTTPONLY=True: scripts cannot read the cookie.
+	CookieScriptAccessible bool
+	// CookieSameSite is SESSION_COOKIE_SAMESITE. The zero value means Lax
+	// (Django's default); http.SameSiteDefaultMode means no attribute
+	// (Django's None).
+	CookieSameSite http.SameSite
+	// CookiePartitioned adds the Partitioned attribute (CHIPS).
+	CookiePartitioned bool
+	// SaveEveryRequest is SESSION_SAVE_EVERY_REQUEST.
+	SaveEveryRequest bool
+	// ExpireAtBrowserClose is SESSION_EXPIRE_AT_BROWSER_CLOSE.
+	ExpireAtBrowserClose bool
+
+	// IdleTimeout, beyond Django, expires a session that has not been used
+	// for this long. Activity is written back at most every IdleTimeout/10
+	// (at least every second), not on every request. 0 disables it.
+	IdleTimeout time.Duration
+	// Lifetime, beyond Django, bounds a session's total life from its first
+	// save, however active; CycleKey does not extend it. 0 disables it.
+	Lifetime time.Duration
+	// AllowCaching stops the Middleware from adding "Cache-Control:
+	// no-store" to responses that set the session cookie and have no
+	// Cache-Control of their own (which keeps shared caches from handing one
+	// user's cookie to another).
+	AllowCaching bool
+	// UserKey is the session key whose value is recorded as Record.UserID
+	// for stores with a per-user index; "" means Django's "_auth_user_id".
+	UserKey string
+
+	// Logger receives warnings (corrupted data) and errors (store
+	// failures); nil means slog.Default().
+	Logger *slog.Logger
+	// ErrorHandler writes the response when the store fails; nil writes a
+	// plain 500 Internal Server Error.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+	// Now is the clock; nil means time.Now. For tests.
+	Now func() time.Time
+}
+
+// New returns a Manager with Django's default settings that keeps sessions
+// in store.
+func New(store Store) *Manager { return &Manager{Store: store} }
+
+func (m *Manager) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+func (m *Manager) logger() *slog.Logger {
+	if m.Logger != nil {
+		return m.Logger
+	}
+	return slog.Default()
+}
+
+func (m *Manager) codec() Codec {
+	if m.Codec != nil {
+		return m.Codec
+	}
+	return JSONCodec{}
+}
+
+func (m *Manager) cookieName() string {
+	if m.CookieName != "" {
+		return m.CookieName
+	}
+	return DefaultCookieName
+}
+
+func (m *Manager) cookieAge() time.Duration {
+	if m.CookieAge != 0 {
+		return m.CookieAge
+	}
+	return DefaultCookieAge
+}
+
+func (m *Manager) cookiePath() string {
+	if m.CookiePath != "" {
+		return m.CookiePath
+	}
+	return "/"
+}
+
+func (m *Manager) userKey() string {
+	if m.UserKey != "" {
+		return m.UserKey
+	}
+	return UserIDKey
+}
+
+func (m *Manager) validKey(key string) bool {
+	if kv, ok := m.Store.(KeyValidator); ok {
+		return kv.ValidKey(key)
+	}
+	return ValidKey(key)
+}
+
+// Open returns the session stored under key, for use outside a request
+// (jobs, tests, tools): like Django's SessionStore(session_key). An empty,
+// invalid or unknown key gives a new empty session. Nothing is loaded until
+// the data is touched; call Save to write it.
+func (m *Manager) Open(ctx context.Context, key string) *Session {
+	s := &Session{m: m, ctx: ctx}
+	if key != "" && m.validKey(key) {
+		s.key = key
+	}
+	return s
+}
+
+// Exists reports whether the store has a live session under key.
+func (m *Manager) Exists(ctx context.Context, key string) (bool, error) {
+	if !m.validKey(key) {
+		return false, nil
+	}
+	_, err := m.Store.Load(ctx, key)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// ClearExpired deletes expired sessions (Django's clear_expired) and
+// reports how many. It returns ErrNotSupported for stores that expire
+// sessions by themselves (caches, signed cookies).
+func (m *Manager) ClearExpired(ctx context.Context) (int64, error) {
+	c, ok := m.Store.(ExpiredClearer)
+	if !ok {
+		return 0, fmt.Errorf("%w: %T expires sessions by itself and cannot clear them", ErrNotSupported, m.Store)
+	}
+	return c.ClearExpired(ctx)
+}
+
+// UserSessions lists the live sessions of userID, for stores with a
+// per-user index.
+func (m *Manager) UserSessions(ctx context.Context, userID string) ([]SessionInfo, error) {
+	l, ok := m.Store.(UserSessionLister)
+	if !ok {
+		return nil, fmt.Errorf("%w: %T keeps no per-user index", ErrNotSupported, m.Store)
+	}
+	return l.UserSessions(ctx, userID)
+}
+
+// DeleteOtherSessions logs the user of s out everywhere else: it deletes
+// every session of the same user except s ("log out my other devices").
+func (m *Manager) DeleteOtherSessions(ctx context.Context, s *Session) (int64, error) {
+	l, ok := m.Store.(UserSessionLister)
+	if !ok {
+		return 0, fmt.Errorf("%w: %T keeps no per-user index", ErrNotSupported, m.Store)
+	}
+	s.mu.Lock()
+	uid := userID(s.loadLocked().Get(m.userKey()))
+	key := s.key
+	s.mu.Unlock()
+	if uid == "" {
+		return 0, nil
+	}
+	return l.DeleteUserSessions(ctx, uid, key)
+}
+
+// load fetches and decodes the session stored under s.key. A missing or
+// expired record drops the key (never adopt a key the store does not know);
+// undecodable data gives an empty session that keeps its key, with a
+// warning, as Django does; a store failure is remembered in s.err.
+func (m *Manager) load(ctx context.Context, s *Session) *pyjson.Object {
+	rec, err := m.Store.Load(ctx, s.key)
+	if errors.Is(err, ErrNotFound) {
+		s.key = ""
+		return new(pyjson.Object)
+	}
+	if err != nil {
+		s.setErrLocked(fmt.Errorf("sessionkit: loading the session: %w", err))
+		return new(pyjson.Object)
+	}
+	data, err := m.codec().Decode(rec.Data)
+	if err != nil {
+		m.logger().Warn("Session data corrupted", "err", err)
+		return new(pyjson.Object)
+	}
+	s.created = popUnix(data, createdKey)
+	s.active = popUnix(data, activeKey)
+	now := m.now()
+	if m.timedOut(s, data, now) {
+		// Expired by sessionkit's own policy: forget it like a missing one.
+		if err := m.Store.Delete(ctx, s.key); err != nil {
+			m.logger().Warn("sessionkit: deleting a timed-out session", "err", err)
+		}
+		s.key, s.created, s.active = "", 0, 0
+		return new(pyjson.Object)
+	}
+	return data
+}
+
+func (m *Manager) timedOut(s *Session, data *pyjson.Object, now time.Time) bool {
+	unix := now.Unix()
+	if m.Lifetime > 0 && s.created != 0 && unix-s.created >= int64(m.Lifetime/time.Second) {
+		return true
+	}
+	if m.IdleTimeout > 0 && s.active != 0 && unix-s.active >= int64(m.IdleTimeout/time.Second) {
+		return true
+	}
+	// A date in _session_expiry that has passed: the store should not have
+	// returned the record, but not every store can read the date.
+	if _, at, isDate, ok := expiryValue(data); ok && isDate && !at.After(now) {
+		return true
+	}
+	return false
+}
+
+// idleRefreshDue reports whether the last recorded activity is old enough
+// to be written again.
+func (m *Manager) idleRefreshDue(s *Session, now time.Time) bool {
+	// Only a session the request used counts as activity: refreshing an
+	// untouched one would cost a load on every request.
+	if m.IdleTimeout <= 0 || s.key == "" || s.data == nil {
+		return false
+	}
+	every := max(m.IdleTimeout/10, time.Second)
+	return now.Unix()-s.active >= int64(every/time.Second)
+}
+
+func popUnix(d *pyjson.Object, key string) int64 {
+	v, ok := d.Get(key)
+	if !ok {
+		return 0
+	}
+	d.Delete(key)
+	n, _ := toInt64(v)
+	return n
+}
+
+// record encodes s for the store. s.mu must be held and s.data set.
+func (m *Manager) record(s *Session, now time.Time) (Record, error) {
+	d := s.data
+	withMeta := m.Lifetime > 0 || m.IdleTimeout > 0
+	if withMeta {
+		d = d.Clone()
+		if m.Lifetime > 0 {
+			d.Set(createdKey, s.created)
+		}
+		if m.IdleTimeout > 0 {
+			d.Set(activeKey, s.active)
+		}
+	}
+	b, err := m.codec().Encode(d)
+	if err != nil {
+		return Record{}, fmt.Errorf("sessionkit: encoding the session: %w", err)
+	}
+	return Record{
+		Data:   b,
+		Expiry: m.recordExpiry(s, now),
+		UserID: userID(s.data.Get(m.userKey())),
+	}, nil
+}
+
+// recordExpiry is when the store may forget the session: Django's
+// get_expiry_date, brought forward by the idle timeout and the lifetime.
+func (m *Manager) recordExpiry(s *Session, now time.Time) time.Time {
+	exp := m.expiryDate(s.data, now)
+	if m.IdleTimeout > 0 {
+		exp = minTime(exp, now.Add(m.IdleTimeout))
+	}
+	if m.Lifetime > 0 && s.created != 0 {
+		exp = minTime(exp, time.Unix(s.created, 0).Add(m.Lifetime))
+	}
+	return exp
+}
+
+// cookieMaxAge is what the cookie's Max-Age says: Django's
+// get_expiry_age(), shortened like recordExpiry.
+func (m *Manager) cookieMaxAge(s *Session, now time.Time) time.Duration {
+	age := m.expiryAge(s.data, now)
+	if m.IdleTimeout > 0 || m.Lifetime > 0 {
+		age = min(age, m.recordExpiry(s, now).Sub(now).Truncate(time.Second))
+	}
+	return age
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func (m *Manager) expiryAge(d *pyjson.Object, now time.Time) time.Duration {
+	secs, at, isDate, ok := expiryValue(d)
+	switch {
+	case !ok || (!isDate && secs == 0):
+		return m.cookieAge()
+	case isDate:
+		// Django floors to whole seconds (toward −∞).
+		delta := at.Sub(now)
+		floored := delta.Truncate(time.Second)
+		if floored > delta {
+			floored -= time.Second
+		}
+		return floored
+	default:
+		return time.Duration(secs) * time.Second
+	}
+}
+
+func (m *Manager) expiryDate(d *pyjson.Object, now time.Time) time.Time {
+	secs, at, isDate, ok := expiryValue(d)
+	switch {
+	case isDate:
+		return at
+	case !ok || secs == 0:
+		return now.Add(m.cookieAge())
+	default:
+		return now.Add(time.Duration(secs) * time.Second)
+	}
+}
+
+func (m *Manager) expireAtBrowserClose(d *pyjson.Object) bool {
+	secs, _, isDate, ok := expiryValue(d)
+	if !ok {
+		return m.ExpireAtBrowserClose
+	}
+	return !isDate && secs == 0
+}
+
+// userID renders the value under the user key as Django's str(user.pk).
+func userID(v any, ok bool) string {
+	if !ok {
+		return ""
+	}
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	default:
+		b, err := pyjson.Marshal(x)
+		if err != nil {
+			return ""
+		}
+		return string(b)
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

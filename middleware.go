@@ -1,0 +1,326 @@
+package sessionkit
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/sessionkit/sessionkit/cookies"
+)
+
+type contextKey struct{}
+
+// FromContext returns the Session that Manager.Middleware attached to ctx,
+// or ErrNoSession when the request did not pass through the Middleware.
+func FromContext(ctx context.Context) (*Session, error) {
+	if s, ok := ctx.Value(contextKey{}).(*Session); ok {
+		return s, nil
+	}
+	return nil, ErrNoSession
+}
+
+// FromRequest is FromContext(r.Context()).
+func FromRequest(r *http.Request) (*Session, error) { return FromContext(r.Context()) }
+
+// Middleware gives every request a Session (see FromContext) and, before the
+// first byte of the response body, does what Django's SessionMiddleware
+// does in process_response:
+//
+//   - If the request carried the session cookie and the session is now
+//     empty (flushed, or the cookie was invalid), it deletes the cookie.
+//   - Otherwise, if the session was modified (or SaveEveryRequest is set)
+//     and is not empty, it saves it — not when the status is 5xx — and sets
+//     the cookie: a browser-session cookie, or one with Max-Age and expires.
+//   - It adds "Vary: Cookie" whenever the session was accessed or the
+//     cookie is set, and "Cache-Control: no-store" when it sets the cookie
+//     on a response without Cache-Control (see AllowCaching).
+//
+// A session deleted by a concurrent request is not resurrected: the request
+// gets 400 Bad Request, as with Django's SessionInterrupted. A store failure
+// goes to ErrorHandler (500 by default) instead of the handler's response.
+//
+// Middleware panics if m.Store is nil, as http.Handle does for a nil handler.
+func (m *Manager) Middleware(next http.Handler) http.Handler {
+	if m.Store == nil {
+		panic("sessionkit: Manager.Store is nil; set it to a store such as memstore.New()")
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		value, hadCookie := cookieValue(r, m.cookieName())
+		// One allocation for the session and the writer that commits it.
+		st := &requestState{}
+		s, sw := &st.session, &st.writer
+		s.m = m
+		if hadCookie && m.validKey(value) {
+			s.key = value
+		}
+		ctx := context.WithValue(r.Context(), contextKey{}, s)
+		s.ctx = ctx
+		r = r.WithContext(ctx)
+		*sw = responseWriter{ResponseWriter: w, m: m, s: s, r: r, hadCookie: hadCookie}
+		next.ServeHTTP(sw, r)
+		sw.finish()
+	})
+}
+
+type requestState struct {
+	session Session
+	writer  responseWriter
+}
+
+// responseWriter commits the session cookie before the first byte of the
+// response goes out.
+type responseWriter struct {
+	http.ResponseWriter
+	m         *Manager
+	s         *Session
+	r         *http.Request
+	hadCookie bool
+
+	mu        sync.Mutex
+	committed bool
+	discard   bool   // the response was replaced by an error response
+	mods      uint64 // s.mods when committed
+	hijacked  bool
+}
+
+func (w *responseWriter) WriteHeader(code int) {
+	// 1xx responses (103 Early Hints) go out before the final header.
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	if w.commit(code) {
+		w.ResponseWriter.WriteHeader(code)
+	}
+}
+
+func (w *responseWriter) Write(b []byte) (int, error) {
+	if !w.isCommitted() && !w.commit(http.StatusOK) {
+		return len(b), nil
+	}
+	if w.isDiscarding() {
+		return len(b), nil
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush commits the session and flushes, so streaming handlers work.
+func (w *responseWriter) Flush() {
+	if !w.isCommitted() {
+		if w.commit(http.StatusOK) {
+			w.ResponseWriter.WriteHeader(http.StatusOK)
+		}
+	}
+	if w.isDiscarding() {
+		return
+	}
+	http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Hijack hands the connection over; the session is not committed.
+func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.mu.Lock()
+		w.hijacked, w.committed = true, true
+		w.mu.Unlock()
+	}
+	return c, rw, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *responseWriter) isCommitted() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.committed
+}
+
+func (w *responseWriter) isDiscarding() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.discard
+}
+
+// commit applies the session to the response headers for a response with
+// status code. It reports whether the caller should go on writing its own
+// response (false: it was already committed or replaced by an error).
+func (w *responseWriter) commit(code int) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.committed {
+		return !w.discard
+	}
+	w.committed = true
+	err := w.applyLocked(code)
+	if err == nil {
+		return true
+	}
+	w.discard = true
+	w.failLocked(err)
+	return false
+}
+
+// failLocked writes the error response in place of the handler's.
+func (w *responseWriter) failLocked(err error) {
+	h := w.ResponseWriter.Header()
+	h.Del("Content-Length")
+	h.Del("Content-Encoding")
+	h.Del("ETag")
+	if errors.Is(err, ErrInterrupted) {
+		http.Error(w.ResponseWriter, "The request's session was deleted before the request completed. The user may have logged out in a concurrent request, for example.", http.StatusBadRequest)
+		return
+	}
+	w.m.logger().Error("sessionkit: session store failure", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
+	if w.m.ErrorHandler != nil {
+		w.m.ErrorHandler(w.ResponseWriter, w.r, err)
+		return
+	}
+	http.Error(w.ResponseWriter, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+}
+
+// applyLocked is Django's process_response. w.mu is held.
+func (w *responseWriter) applyLocked(code int) error {
+	m, s := w.m, w.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err != nil {
+		return s.err
+	}
+	h := w.ResponseWriter.Header()
+	now := m.now()
+	if w.hadCookie && s.isEmptyLocked() {
+		addVary(h)
+		return cookies.Delete(w.ResponseWriter, m.cookieName(), cookies.DeleteOptions{
+			Path: m.cookiePath(), Domain: m.CookieDomain, SameSite: m.sameSite(),
+		})
+	}
+	if s.accessed {
+		addVary(h)
+	}
+	save := s.modified || m.SaveEveryRequest || m.idleRefreshDue(s, now)
+	if !save || s.isEmptyLocked() || code >= 500 {
+		w.mods = s.mods
+		return nil
+	}
+	s.loadLocked()
+	if s.err != nil {
+		return s.err
+	}
+	if err := s.saveLocked(s.ctx); err != nil {
+		return err
+	}
+	w.mods = s.mods
+	opts := cookies.Options{
+		Path:        m.cookiePath(),
+		Domain:      m.CookieDomain,
+		Secure:      m.CookieSecure,
+		HTTPOnly:    !m.CookieScriptAccessible,
+		SameSite:    m.sameSite(),
+		Partitioned: m.CookiePartitioned,
+	}
+	if !m.expireAtBrowserClose(s.data) {
+		opts.MaxAge = m.cookieMaxAge(s, now)
+		if opts.MaxAge <= 0 {
+			opts.MaxAge = -1 // already expired: Max-Age=0
+		}
+	}
+	if err := cookies.Set(w.ResponseWriter, m.cookieName(), s.key, opts); err != nil {
+		return err
+	}
+	addVary(h)
+	if !m.AllowCaching && h.Get("Cache-Control") == "" {
+		h.Set("Cache-Control", "no-store")
+	}
+	return nil
+}
+
+// finish runs after the handler returned: it commits a response the handler
+// never wrote, and saves modifications made after the commit when the
+// session's key (and so the cookie already sent) stays the same.
+func (w *responseWriter) finish() {
+	if !w.isCommitted() {
+		w.commit(http.StatusOK)
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.hijacked || w.discard {
+		return
+	}
+	s := w.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mods == w.mods || s.isEmptyLocked() {
+		return
+	}
+	old := s.key
+	if old == "" {
+		w.m.logger().Error("sessionkit: session modified after the response was sent; a new session cannot be saved then (modify it before writing the body)", "path", w.r.URL.Path)
+		return
+	}
+	if err := s.saveLocked(s.ctx); err != nil {
+		w.m.logger().Error("sessionkit: saving a session modified after the response was sent", "err", err, "path", w.r.URL.Path)
+		return
+	}
+	if s.key != old {
+		w.m.logger().Error("sessionkit: session modified after the response was sent; its new cookie could not be sent (modify it before writing the body)", "path", w.r.URL.Path)
+	}
+}
+
+func (m *Manager) sameSite() string {
+	switch m.CookieSameSite {
+	case 0, http.SameSiteLaxMode:
+		return "Lax"
+	case http.SameSiteStrictMode:
+		return "Strict"
+	case http.SameSiteNoneMode:
+		return "None"
+	}
+	return ""
+}
+
+// addVary adds "Cookie" to the Vary header unless it is there already
+// (Django's patch_vary_headers).
+func addVary(h http.Header) {
+	for _, v := range h.Values("Vary") {
+		for f := range strings.SplitSeq(v, ",") {
+			f = strings.TrimSpace(f)
+			if f == "*" || strings.EqualFold(f, "Cookie") {
+				return
+			}
+		}
+	}
+	h.Add("Vary", "Cookie")
+}
+
+// cookieValue finds the named cookie with Django's parse_cookie rules —
+// split on every ';', the name before the first '=', whitespace stripped,
+// the last duplicate wins, quotes removed — without parsing the others.
+func cookieValue(r *http.Request, name string) (string, bool) {
+	var val string
+	found := false
+	for _, line := range r.Header["Cookie"] {
+		for len(line) > 0 {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			k, v, ok := strings.Cut(part, "=")
+			if !ok {
+				k, v = "", part
+			}
+			if strings.TrimSpace(k) != name {
+				continue
+			}
+			val, found = strings.TrimSpace(v), true
+		}
+	}
+	if found {
+		val = cookies.Unquote(val)
+	}
+	return val, found
+}

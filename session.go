@@ -1,0 +1,486 @@
+package sessionkit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/sessionkit/sessionkit/pyjson"
+)
+
+// Well-known keys inside session data, as Django names them.
+const (
+	// ExpiryKey holds the value of SetExpiry: int seconds, 0 for "at
+	// browser close", or an ISO-8601 date (Django ≥ 4.2).
+	ExpiryKey = "_session_expiry"
+	// UserIDKey is where Django's auth.login keeps the user's id.
+	UserIDKey = "_auth_user_id"
+	// TestCookieKey and TestCookieValue are Django's test cookie.
+	TestCookieKey   = "testcookie"
+	TestCookieValue = "worked"
+)
+
+// Keys sessionkit adds to the stored data (never to what the handler sees)
+// when the Manager has an idle timeout or an absolute lifetime.
+const (
+	createdKey = "_sessionkit_created"
+	activeKey  = "_sessionkit_active"
+)
+
+// maxCreateAttempts bounds the retries of Create on key collisions; with
+// 165-bit keys a second attempt means the store is misbehaving.
+const maxCreateAttempts = 10
+
+// Errors a Session reports.
+var (
+	// ErrInterrupted: the session was deleted (by a logout in a concurrent
+	// request, for example) between loading and saving it. The Middleware
+	// answers 400, as Django's SessionInterrupted does. It wraps ErrNotFound.
+	ErrInterrupted = fmt.Errorf("the request's session was deleted before the request completed; the user may have logged out in a concurrent request: %w", ErrNotFound)
+	// ErrNoSession: FromContext was called for a request that did not pass
+	// through Manager.Middleware.
+	ErrNoSession = errors.New("sessionkit: no session in this context; wrap the handler with Manager.Middleware")
+)
+
+// Session is one request's view of one session: Django's request.session.
+// It behaves like a dict (Get, Set, Pop, Keys, ...) and tracks, exactly as
+// Django does, whether it was accessed and whether it was modified.
+//
+// Nothing is loaded until the data is first touched, so a request that
+// never uses its session costs no store call. A Session is safe for use by
+// several goroutines of one request.
+type Session struct {
+	m   *Manager
+	ctx context.Context
+
+	mu       sync.Mutex
+	key      string
+	data     *pyjson.Object // nil until loaded or created
+	accessed bool
+	modified bool
+	mods     uint64 // counts modifications, to notice writes after the response was committed
+	err      error  // the first store failure
+
+	created int64 // unix seconds the session began (absolute lifetime); 0 unknown
+	active  int64 // unix seconds of the last recorded activity (idle timeout); 0 unknown
+}
+
+// Key returns the session key, or "" when the session has none yet. For the
+// signed-cookie store the key is the cookie value.
+func (s *Session) Key() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.key
+}
+
+// Accessed reports whether the data was read or written (Django's accessed).
+func (s *Session) Accessed() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accessed
+}
+
+// Modified reports whether the data was changed (Django's modified).
+func (s *Session) Modified() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.modified
+}
+
+// Err returns the first failure of the store while loading or saving this
+// session, if any. The Middleware turns it into the ErrorHandler's response.
+func (s *Session) Err() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.err
+}
+
+// loadLocked makes s.data available, loading it from the store on first
+// use, and marks the session accessed. s.mu must be held.
+func (s *Session) loadLocked() *pyjson.Object {
+	s.accessed = true
+	if s.data != nil {
+		return s.data
+	}
+	if s.key == "" {
+		s.data = new(pyjson.Object)
+		return s.data
+	}
+	s.data = s.m.load(s.ctx, s)
+	return s.data
+}
+
+func (s *Session) touchLocked() {
+	s.modified = true
+	s.mods++
+}
+
+// Get returns the value stored under key, or nil.
+func (s *Session) Get(key string) any {
+	v, _ := s.Lookup(key)
+	return v
+}
+
+// Lookup returns the value stored under key and whether it was there.
+func (s *Session) Lookup(key string) (any, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.loadLocked().Get(key)
+}
+
+// Has reports whether key is in the session (Django's `key in session`).
+func (s *Session) Has(key string) bool {
+	_, ok := s.Lookup(key)
+	return ok
+}
+
+// Set stores v under key. v must be something JSON can carry: strings,
+// numbers, bools, nil, slices, maps with string keys, *pyjson.Object,
+// time.Time, or a type encoding/json can marshal.
+func (s *Session) Set(key string, v any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loadLocked().Set(key, v)
+	s.touchLocked()
+}
+
+// Update sets every key of values, in sorted key order, and marks the
+// session modified even when values is empty, as Django's update does.
+func (s *Session) Update(values map[string]any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.loadLocked()
+	for _, k := range sortedKeys(values) {
+		d.Set(k, values[k])
+	}
+	s.touchLocked()
+}
+
+// Pop removes key and returns its value and true, or nil and false when it
+// was absent — in which case the session is accessed but not modified.
+func (s *Session) Pop(key string) (any, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.loadLocked()
+	v, ok := d.Get(key)
+	if ok {
+		d.Delete(key)
+		s.touchLocked()
+	}
+	return v, ok
+}
+
+// Delete removes key and reports whether it was there (Django's del,
+// which raises KeyError for a missing key and then modifies nothing).
+func (s *Session) Delete(key string) bool {
+	_, ok := s.Pop(key)
+	return ok
+}
+
+// SetDefault returns the value under key; if there is none it stores v and
+// returns it, and only then is the session modified.
+func (s *Session) SetDefault(key string, v any) any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.loadLocked()
+	if old, ok := d.Get(key); ok {
+		return old
+	}
+	d.Set(key, v)
+	s.touchLocked()
+	return v
+}
+
+// Keys returns the keys in insertion order.
+func (s *Session) Keys() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.loadLocked().Keys()
+}
+
+// Values returns the values in key insertion order.
+func (s *Session) Values() []any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.loadLocked()
+	out := make([]any, 0, d.Len())
+	for _, v := range d.All() {
+		out = append(out, v)
+	}
+	return out
+}
+
+// All returns an iterator over a snapshot of the key/value pairs, in
+// insertion order (Django's items()).
+func (s *Session) All() iter.Seq2[string, any] {
+	s.mu.Lock()
+	snap := s.loadLocked().Clone()
+	s.mu.Unlock()
+	return snap.All()
+}
+
+// Len returns the number of keys.
+func (s *Session) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.loadLocked().Len()
+}
+
+// Clear removes every key without loading the data first; the session
+// keeps its key (Django's clear). Use Flush to log out.
+func (s *Session) Clear() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.data = new(pyjson.Object)
+	s.accessed = true
+	s.touchLocked()
+}
+
+// IsEmpty reports whether the session has neither a key nor data. It does
+// not load the data: a session with a key is not empty.
+func (s *Session) IsEmpty() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.isEmptyLocked()
+}
+
+func (s *Session) isEmptyLocked() bool {
+	return s.key == "" && (s.data == nil || s.data.Len() == 0)
+}
+
+// Flush deletes the session from the store, empties it and drops its key,
+// so the Middleware removes the cookie: what a logout does.
+func (s *Session) Flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.data = new(pyjson.Object)
+	s.accessed = true
+	s.touchLocked()
+	s.created, s.active = 0, 0
+	old := s.key
+	s.key = ""
+	if old == "" {
+		return nil
+	}
+	if err := s.m.Store.Delete(s.ctx, old); err != nil {
+		err = fmt.Errorf("sessionkit: flush: deleting the session: %w", err)
+		s.setErrLocked(err)
+		return err
+	}
+	return nil
+}
+
+// CycleKey moves the data to a new key and deletes the old record, which
+// defeats session fixation: call it when a user logs in. An absolute
+// lifetime keeps counting from the original session's start.
+func (s *Session) CycleKey() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loadLocked()
+	old := s.key
+	s.key = ""
+	if err := s.saveLocked(s.ctx); err != nil {
+		s.key = old
+		return err
+	}
+	s.touchLocked()
+	if old != "" && old != s.key {
+		if err := s.m.Store.Delete(s.ctx, old); err != nil {
+			err = fmt.Errorf("sessionkit: cycle key: deleting the old session: %w", err)
+			s.setErrLocked(err)
+			return err
+		}
+	}
+	return nil
+}
+
+// Save writes the session to the store now, creating it (with a fresh key)
+// if it has no key yet. The Middleware calls it for you; call it yourself
+// only for sessions opened with Manager.Open. It returns an error wrapping
+// ErrInterrupted if the session was deleted since it was loaded.
+func (s *Session) Save(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loadLocked()
+	return s.saveLocked(ctx)
+}
+
+func (s *Session) setErrLocked(err error) {
+	if s.err == nil {
+		s.err = err
+	}
+}
+
+// saveLocked encodes and writes the data. s.mu must be held and s.data set.
+func (s *Session) saveLocked(ctx context.Context) error {
+	m := s.m
+	now := m.now()
+	if s.created == 0 {
+		s.created = now.Unix()
+	}
+	s.active = now.Unix()
+	rec, err := m.record(s, now)
+	if err != nil {
+		return err
+	}
+	if s.key != "" {
+		key, err := m.Store.Update(ctx, s.key, rec)
+		if errors.Is(err, ErrNotFound) {
+			return ErrInterrupted
+		}
+		if err != nil {
+			err = fmt.Errorf("sessionkit: saving the session: %w", err)
+			s.setErrLocked(err)
+			return err
+		}
+		s.key = key
+		return nil
+	}
+	for range maxCreateAttempts {
+		key, err := m.Store.Create(ctx, NewKey(), rec)
+		if errors.Is(err, ErrKeyExists) {
+			continue
+		}
+		if err != nil {
+			err = fmt.Errorf("sessionkit: creating the session: %w", err)
+			s.setErrLocked(err)
+			return err
+		}
+		s.key = key
+		return nil
+	}
+	err = fmt.Errorf("sessionkit: unable to create a new session key after %d attempts; the store reports every key as taken", maxCreateAttempts)
+	s.setErrLocked(err)
+	return err
+}
+
+// SetTestCookie stores Django's test cookie value.
+func (s *Session) SetTestCookie() { s.Set(TestCookieKey, TestCookieValue) }
+
+// TestCookieWorked reports whether the test cookie came back.
+func (s *Session) TestCookieWorked() bool { return s.Get(TestCookieKey) == TestCookieValue }
+
+// DeleteTestCookie removes the test cookie.
+func (s *Session) DeleteTestCookie() { s.Delete(TestCookieKey) }
+
+// SetExpiry sets the session to expire d after its last modification
+// (Django's set_expiry(seconds); whole seconds). As in Django, 0 means "when
+// the browser closes" and a negative d means already expired.
+func (s *Session) SetExpiry(d time.Duration) {
+	s.Set(ExpiryKey, int64(d/time.Second))
+}
+
+// ExpireAtBrowserClose makes the session cookie a browser-session cookie
+// (Django's set_expiry(0)). The stored record still lives CookieAge.
+func (s *Session) ExpireAtBrowserClose() { s.Set(ExpiryKey, int64(0)) }
+
+// SetExpiryAt sets the session to expire at t (Django's set_expiry(datetime),
+// stored as an ISO-8601 string as Django ≥ 4.2 stores it; Django 3.2 cannot
+// read that — use SetExpiry when 3.2 shares the sessions).
+func (s *Session) SetExpiryAt(t time.Time) { s.Set(ExpiryKey, isoformat(t)) }
+
+// ResetExpiry returns the session to the Manager's policy (Django's
+// set_expiry(None)).
+func (s *Session) ResetExpiry() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	d := s.loadLocked()
+	if _, ok := d.Get(ExpiryKey); ok {
+		d.Delete(ExpiryKey)
+	}
+	s.touchLocked()
+}
+
+// ExpiryAge returns how long the session lives from now (Django's
+// get_expiry_age): the SetExpiry value, the time left until SetExpiryAt's
+// date (floored to whole seconds), or the Manager's CookieAge.
+func (s *Session) ExpiryAge() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m.expiryAge(s.loadLocked(), s.m.now())
+}
+
+// ExpiryDate returns when the session expires if it is saved now (Django's
+// get_expiry_date).
+func (s *Session) ExpiryDate() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m.expiryDate(s.loadLocked(), s.m.now())
+}
+
+// ExpiresAtBrowserClose reports whether the cookie is a browser-session
+// cookie (Django's get_expire_at_browser_close).
+func (s *Session) ExpiresAtBrowserClose() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.m.expireAtBrowserClose(s.loadLocked())
+}
+
+// expiryValue classifies _session_expiry: ok is false when it is absent or
+// null; otherwise either at (an absolute date) or secs is set.
+func expiryValue(d *pyjson.Object) (secs int64, at time.Time, isDate, ok bool) {
+	v, present := d.Get(ExpiryKey)
+	if !present || v == nil {
+		return 0, time.Time{}, false, false
+	}
+	switch x := v.(type) {
+	case string:
+		t, err := parseISO(x)
+		if err != nil {
+			return 0, time.Time{}, false, false
+		}
+		return 0, t, true, true
+	default:
+		n, err := toInt64(v)
+		if err != nil {
+			return 0, time.Time{}, false, false
+		}
+		return n, time.Time{}, false, true
+	}
+}
+
+// isoformat renders t as Python's datetime.isoformat() of the UTC instant.
+func isoformat(t time.Time) string {
+	t = t.UTC()
+	if t.Nanosecond()/1000 == 0 {
+		return t.Format("2006-01-02T15:04:05") + "+00:00"
+	}
+	return t.Format("2006-01-02T15:04:05.000000") + "+00:00"
+}
+
+// parseISO reads what Python's datetime.fromisoformat reads for the forms
+// Django writes; a date without an offset is taken as UTC (USE_TZ=True).
+func parseISO(s string) (time.Time, error) {
+	for _, layout := range [...]string{
+		"2006-01-02T15:04:05.999999999Z07:00",
+		"2006-01-02T15:04:05.999999999",
+		"2006-01-02 15:04:05.999999999Z07:00",
+		"2006-01-02 15:04:05.999999999",
+		"2006-01-02",
+	} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("sessionkit: %q is not an ISO-8601 date", s)
+}
+
+func toInt64(v any) (int64, error) {
+	switch x := v.(type) {
+	case int:
+		return int64(x), nil
+	case int64:
+		return x, nil
+	case int32:
+		return int64(x), nil
+	case float64:
+		return int64(x), nil
+	case string:
+		return strconv.ParseInt(x, 10, 64)
+	}
+	return 0, fmt.Errorf("sessionkit: %T is not a number", v)
+}

@@ -1,0 +1,186 @@
+// Package memstore is the in-process session store: for tests, and for a
+// single process where losing every session on restart is acceptable.
+// Records are copied on the way in and out, so a handler can never mutate
+// stored state, and expire at their Record.Expiry.
+package memstore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/sessionkit/sessionkit"
+)
+
+// Store keeps sessions in a map. The zero value is ready to use; New also
+// starts a janitor.
+type Store struct {
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+
+	mu      sync.RWMutex
+	records map[string]sessionkit.Record
+	stop    chan struct{}
+	done    chan struct{}
+}
+
+// New returns a Store that deletes expired records every cleanupInterval
+// (0: never; expired records are still invisible). Close stops it.
+func New(cleanupInterval time.Duration) *Store {
+	s := &Store{}
+	if cleanupInterval > 0 {
+		s.stop, s.done = make(chan struct{}), make(chan struct{})
+		go s.janitor(cleanupInterval)
+	}
+	return s
+}
+
+func (s *Store) janitor(every time.Duration) {
+	defer close(s.done)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			s.ClearExpired(context.Background())
+		case <-s.stop:
+			return
+		}
+	}
+}
+
+// Close stops the janitor started by New.
+func (s *Store) Close() error {
+	if s.stop != nil {
+		close(s.stop)
+		<-s.done
+		s.stop = nil
+	}
+	return nil
+}
+
+func (s *Store) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func clone(r sessionkit.Record) sessionkit.Record {
+	r.Data = slices.Clone(r.Data)
+	return r
+}
+
+func (s *Store) live(r sessionkit.Record) bool { return r.Expiry.After(s.now()) }
+
+// Load implements sessionkit.Store.
+func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return sessionkit.Record{}, err
+	}
+	s.mu.RLock()
+	r, ok := s.records[key]
+	s.mu.RUnlock()
+	if !ok || !s.live(r) {
+		return sessionkit.Record{}, sessionkit.ErrNotFound
+	}
+	return clone(r), nil
+}
+
+// Create implements sessionkit.Store.
+func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	if !sessionkit.ValidKey(key) {
+		return "", fmt.Errorf("memstore: invalid session key %q", key)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old, ok := s.records[key]; ok && s.live(old) {
+		return "", sessionkit.ErrKeyExists
+	}
+	if s.records == nil {
+		s.records = make(map[string]sessionkit.Record)
+	}
+	s.records[key] = clone(rec)
+	return key, nil
+}
+
+// Update implements sessionkit.Store.
+func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.records[key]; !ok {
+		return "", sessionkit.ErrNotFound
+	}
+	s.records[key] = clone(rec)
+	return key, nil
+}
+
+// Delete implements sessionkit.Store.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	delete(s.records, key)
+	s.mu.Unlock()
+	return nil
+}
+
+// ClearExpired implements sessionkit.ExpiredClearer.
+func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n int64
+	for k, r := range s.records {
+		if !s.live(r) {
+			delete(s.records, k)
+			n++
+		}
+	}
+	return n, nil
+}
+
+// UserSessions implements sessionkit.UserSessionLister.
+func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.SessionInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []sessionkit.SessionInfo
+	for k, r := range s.records {
+		if userID != "" && r.UserID == userID && s.live(r) {
+			out = append(out, sessionkit.SessionInfo{ID: sessionkit.KeyHash(k), Expiry: r.Expiry})
+		}
+	}
+	slices.SortFunc(out, func(a, b sessionkit.SessionInfo) int { return a.Expiry.Compare(b.Expiry) })
+	return out, nil
+}
+
+// DeleteUserSessions implements sessionkit.UserSessionLister.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepKey string) (int64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n int64
+	for k, r := range s.records {
+		if userID != "" && r.UserID == userID && k != keepKey {
+			delete(s.records, k)
+			n++
+		}
+	}
+	return n, nil
+}

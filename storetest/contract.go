@@ -1,0 +1,203 @@
+package storetest
+
+import (
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/sessionkit/sessionkit"
+)
+
+func runContract(t *testing.T, newStore NewStore, opts Options) {
+	serverOnly := func(t *testing.T) {
+		if opts.ClientSide {
+			t.Skip("a client-side store keeps no records")
+		}
+	}
+	t.Run("LoadUnknownKey", func(t *testing.T) {
+		serverOnly(t)
+		s := newStore(t)
+		wantNotFound(t, s, sessionkit.NewKey())
+	})
+	t.Run("LoadInvalidKeys", func(t *testing.T) {
+		s := newStore(t)
+		for _, k := range []string{"", "1", "../../../../etc/passwd", "..", "a/b/c", `a\b\c`, "abc\x00defgh", "ABCDEFGHIJ", "%2e%2e%2f%2e%2e", string(make([]byte, 10000)), "清風清風清風清風"} {
+			if _, err := s.Load(ctx(t), k); !errors.Is(err, sessionkit.ErrNotFound) {
+				t.Errorf("Load(%.20q) = %v, want ErrNotFound", k, err)
+			}
+		}
+	})
+	t.Run("CreateThenLoad", func(t *testing.T) {
+		s := newStore(t)
+		exp := time.Now().Add(time.Hour)
+		data := `{"a":1,"b":"\u00e9"}`
+		k := create(t, s, data, exp)
+		r := mustLoad(t, s, k)
+		if string(r.Data) != data {
+			t.Errorf("Data = %q, want %q", r.Data, data)
+		}
+		if !r.Expiry.IsZero() && !near(r.Expiry, exp) {
+			t.Errorf("Expiry = %v, want %v", r.Expiry, exp)
+		}
+	})
+	t.Run("CreateTakenKey", func(t *testing.T) {
+		serverOnly(t)
+		s := newStore(t)
+		k := create(t, s, `{"a":1}`, time.Now().Add(time.Hour))
+		_, err := s.Create(ctx(t), k, sessionkit.Record{Data: []byte(`{"a":2}`), Expiry: time.Now().Add(time.Hour)})
+		if !errors.Is(err, sessionkit.ErrKeyExists) {
+			t.Fatalf("Create of a taken key = %v, want ErrKeyExists", err)
+		}
+		if r := mustLoad(t, s, k); string(r.Data) != `{"a":1}` {
+			t.Errorf("the failed Create changed the record: %q", r.Data)
+		}
+	})
+	t.Run("CreateInvalidKey", func(t *testing.T) {
+		serverOnly(t)
+		s := newStore(t)
+		for _, k := range []string{"../../x-escape", "a/b/cdefgh", "x"} {
+			if _, err := s.Create(ctx(t), k, sessionkit.Record{Data: []byte(`{}`), Expiry: time.Now().Add(time.Hour)}); err == nil {
+				t.Errorf("Create(%q) succeeded, want an error", k)
+			}
+		}
+	})
+	t.Run("Update", func(t *testing.T) {
+		s := newStore(t)
+		k := create(t, s, `{"a":1}`, time.Now().Add(time.Hour))
+		exp := time.Now().Add(2 * time.Hour)
+		k2, err := s.Update(ctx(t), k, sessionkit.Record{Data: []byte(`{"a":2}`), Expiry: exp})
+		if err != nil {
+			t.Fatalf("Update: %v", err)
+		}
+		if !opts.ClientSide && k2 != k {
+			t.Errorf("Update moved the key from %q to %q", k, k2)
+		}
+		r := mustLoad(t, s, k2)
+		if string(r.Data) != `{"a":2}` {
+			t.Errorf("Data after Update = %q", r.Data)
+		}
+		if !r.Expiry.IsZero() && !near(r.Expiry, exp) {
+			t.Errorf("Expiry after Update = %v, want %v", r.Expiry, exp)
+		}
+	})
+	t.Run("UpdateUnknownKeyDoesNotCreate", func(t *testing.T) {
+		serverOnly(t)
+		s := newStore(t)
+		k := sessionkit.NewKey()
+		_, err := s.Update(ctx(t), k, sessionkit.Record{Data: []byte(`{}`), Expiry: time.Now().Add(time.Hour)})
+		if !errors.Is(err, sessionkit.ErrNotFound) {
+			t.Fatalf("Update of an unknown key = %v, want ErrNotFound", err)
+		}
+		wantNotFound(t, s, k)
+	})
+	t.Run("Delete", func(t *testing.T) {
+		serverOnly(t)
+		s := newStore(t)
+		k := create(t, s, `{"a":1}`, time.Now().Add(time.Hour))
+		if err := s.Delete(ctx(t), k); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+		wantNotFound(t, s, k)
+		if err := s.Delete(ctx(t), k); err != nil {
+			t.Errorf("Delete of a missing key: %v, want nil", err)
+		}
+		if _, err := s.Update(ctx(t), k, sessionkit.Record{Data: []byte(`{}`), Expiry: time.Now().Add(time.Hour)}); !errors.Is(err, sessionkit.ErrNotFound) {
+			t.Errorf("Update after Delete = %v, want ErrNotFound", err)
+		}
+		wantNotFound(t, s, k)
+	})
+	t.Run("ExpiredIsInvisible", func(t *testing.T) {
+		s := newStore(t)
+		k, err := s.Create(ctx(t), sessionkit.NewKey(), sessionkit.Record{Data: []byte(`{"a":1}`), Expiry: time.Now().Add(-time.Minute)})
+		if err != nil {
+			t.Fatalf("Create with a past expiry: %v", err)
+		}
+		wantNotFound(t, s, k)
+	})
+	t.Run("ExpiresInTime", func(t *testing.T) {
+		s := newStore(t)
+		k := create(t, s, `{"a":1}`, time.Now().Add(1500*time.Millisecond))
+		mustLoad(t, s, k)
+		time.Sleep(2600 * time.Millisecond)
+		wantNotFound(t, s, k)
+	})
+	t.Run("ClearExpired", func(t *testing.T) {
+		s := newStore(t)
+		c, ok := s.(sessionkit.ExpiredClearer)
+		if !ok {
+			t.Skipf("%T does not implement ExpiredClearer", s)
+		}
+		live := create(t, s, `{"live":1}`, time.Now().Add(time.Hour))
+		for range 3 {
+			if _, err := s.Create(ctx(t), sessionkit.NewKey(), sessionkit.Record{Data: []byte(`{}`), Expiry: time.Now().Add(-time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		n, err := c.ClearExpired(ctx(t))
+		if err != nil {
+			t.Fatalf("ClearExpired: %v", err)
+		}
+		if n < 3 {
+			t.Errorf("ClearExpired removed %d records, want at least 3", n)
+		}
+		mustLoad(t, s, live)
+		if n, err := c.ClearExpired(ctx(t)); err != nil || n != 0 {
+			t.Errorf("second ClearExpired = %d, %v; want 0, nil", n, err)
+		}
+	})
+	t.Run("UserSessions", func(t *testing.T) {
+		s := newStore(t)
+		l, ok := s.(sessionkit.UserSessionLister)
+		if !ok {
+			t.Skipf("%T does not implement UserSessionLister", s)
+		}
+		u1, u2 := "user-"+sessionkit.NewKey()[:8], "user-"+sessionkit.NewKey()[:8]
+		var keys []string
+		for i := range 3 {
+			k, err := s.Create(ctx(t), sessionkit.NewKey(), sessionkit.Record{Data: []byte(`{}`), Expiry: time.Now().Add(time.Duration(i+1) * time.Hour), UserID: u1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys = append(keys, k)
+		}
+		other, err := s.Create(ctx(t), sessionkit.NewKey(), sessionkit.Record{Data: []byte(`{}`), Expiry: time.Now().Add(time.Hour), UserID: u2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		infos, err := l.UserSessions(ctx(t), u1)
+		if err != nil {
+			t.Fatalf("UserSessions: %v", err)
+		}
+		var ids []string
+		for _, in := range infos {
+			ids = append(ids, in.ID)
+		}
+		for _, k := range keys {
+			if !slices.Contains(ids, sessionkit.KeyHash(k)) {
+				t.Errorf("UserSessions(%s) = %v, missing KeyHash of %s", u1, ids, k)
+			}
+		}
+		if len(infos) != 3 {
+			t.Errorf("UserSessions(%s) listed %d sessions, want 3", u1, len(infos))
+		}
+		n, err := l.DeleteUserSessions(ctx(t), u1, keys[0])
+		if err != nil || n != 2 {
+			t.Fatalf("DeleteUserSessions = %d, %v; want 2, nil", n, err)
+		}
+		mustLoad(t, s, keys[0])
+		wantNotFound(t, s, keys[1])
+		wantNotFound(t, s, keys[2])
+		mustLoad(t, s, other)
+		// A record that changes owner moves in the index.
+		if _, err := s.Update(ctx(t), keys[0], sessionkit.Record{Data: []byte(`{}`), Expiry: time.Now().Add(time.Hour), UserID: u2}); err != nil {
+			t.Fatal(err)
+		}
+		if infos, _ := l.UserSessions(ctx(t), u1); len(infos) != 0 {
+			t.Errorf("after changing owner, UserSessions(%s) = %v, want none", u1, infos)
+		}
+		if infos, _ := l.UserSessions(ctx(t), u2); len(infos) != 2 {
+			t.Errorf("after changing owner, UserSessions(%s) has %d, want 2", u2, len(infos))
+		}
+	})
+}
