@@ -29,4 +29,3 @@ func (JSONCodec) Encode(data *pyjson.Object) ([]byte, error) {
 func (JSONCodec) Decode(b []byte) (*pyjson.Object, error) {
 	return pyjson.DecodeObject(b)
 }
-
