@@ -49,7 +49,7 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 		panic("sessionkit: Manager.Store is nil; set it to a store such as memstore.New()")
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		value, hadCookie := cookieValue(r, m.cookieName())
+		value, hadCookie := cookies.Lookup(r, m.cookieName())
 		// One allocation for the session and the writer that commits it.
 		st := &requestState{}
 		s, sw := &st.session, &st.writer
@@ -297,30 +297,4 @@ func addVary(h http.Header) {
 		}
 	}
 	h.Add("Vary", "Cookie")
-}
-
-// cookieValue finds the named cookie with Django's parse_cookie rules —
-// split on every ';', the name before the first '=', whitespace stripped,
-// the last duplicate wins, quotes removed — without parsing the others.
-func cookieValue(r *http.Request, name string) (string, bool) {
-	var val string
-	found := false
-	for _, line := range r.Header["Cookie"] {
-		for len(line) > 0 {
-			var part string
-			part, line, _ = strings.Cut(line, ";")
-			k, v, ok := strings.Cut(part, "=")
-			if !ok {
-				k, v = "", part
-			}
-			if strings.TrimSpace(k) != name {
-				continue
-			}
-			val, found = strings.TrimSpace(v), true
-		}
-	}
-	if found {
-		val = cookies.Unquote(val)
-	}
-	return val, found
 }
