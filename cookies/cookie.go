@@ -52,8 +52,8 @@ type Options struct {
 	// Expires is when the cookie expires (Django's expires given a
 	// datetime). As in Django it is turned into MaxAge: Max-Age is the
 	// whole seconds from now to Expires plus one, at least 0, and expires
-	// is recomputed from it. If MaxAge is also set, Expires wins; Django
-	// 4.1 and later raise ValueError instead.
+	// is recomputed from it. If MaxAge is also set, Expires wins, as in
+	// Django 3.2; Django 4.1 and later raise ValueError instead.
 	Expires time.Time
 
 	// ExpiresRaw is written verbatim as the expires attribute (Django's
@@ -153,7 +153,7 @@ func Format(name, value string, o Options, now time.Time) (string, error) {
 	var (
 		hasMaxAge bool
 		maxAge    int64
-		expires   = o.ExpiresRaw
+		expiresAt time.Time // written as an HTTP date unless zero
 	)
 	switch {
 	case !o.Expires.IsZero():
@@ -165,12 +165,12 @@ func Format(name, value string, o Options, now time.Time) (string, error) {
 		}
 		secs++
 		hasMaxAge, maxAge = true, max(secs, 0)
-		expires = httpDate(time.Unix(now.Unix()+maxAge, 0))
+		expiresAt = time.Unix(now.Unix()+maxAge, 0)
 	case o.MaxAge != 0:
 		d := max(o.MaxAge, 0)
 		hasMaxAge, maxAge = true, int64(d/time.Second)
-		if expires == "" {
-			expires = httpDate(now.Add(d))
+		if o.ExpiresRaw == "" {
+			expiresAt = now.Add(d)
 		}
 	}
 
@@ -183,16 +183,22 @@ func Format(name, value string, o Options, now time.Time) (string, error) {
 		b.WriteString("; Domain=")
 		b.WriteString(o.Domain)
 	}
-	if expires != "" {
+	switch {
+	case !expiresAt.IsZero():
 		b.WriteString("; expires=")
-		b.WriteString(expires)
+		var scratch [32]byte
+		b.Write(appendHTTPDate(scratch[:0], expiresAt))
+	case o.ExpiresRaw != "":
+		b.WriteString("; expires=")
+		b.WriteString(o.ExpiresRaw)
 	}
 	if o.HTTPOnly {
 		b.WriteString("; HttpOnly")
 	}
 	if hasMaxAge {
 		b.WriteString("; Max-Age=")
-		b.WriteString(strconv.FormatInt(maxAge, 10))
+		var scratch [20]byte
+		b.Write(strconv.AppendInt(scratch[:0], maxAge, 10))
 	}
 	if o.Partitioned {
 		b.WriteString("; Partitioned")
@@ -339,5 +345,9 @@ func isCTLOrSemicolon(r rune) bool {
 
 // httpDate is Django's http_date: RFC 1123 in GMT, floored to the second.
 func httpDate(t time.Time) string {
-	return t.UTC().Format(http.TimeFormat)
+	return string(appendHTTPDate(nil, t))
+}
+
+func appendHTTPDate(b []byte, t time.Time) []byte {
+	return t.UTC().AppendFormat(b, http.TimeFormat)
 }

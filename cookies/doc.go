@@ -26,8 +26,8 @@
 //     (Morsel.output(header="")); HTTP ignores that space, Django's ASGI
 //     handler and Django 6.1 drop it, and so does this package.
 //   - Expires wins. Given both Options.Expires and Options.MaxAge, Format
-//     uses Expires; Django 4.1 and later raise ValueError("'expires' and
-//     'max_age' can't be used together.") and Django 3.2 uses max_age.
+//     uses Expires, as Django 3.2 does; Django 4.1 and later raise
+//     ValueError("'expires' and 'max_age' can't be used together.").
 //   - Max-Age is never negative. Django writes max_age=-5 as Max-Age=-5;
 //     Options.MaxAge uses zero for "no Max-Age", so any negative value
 //     means Max-Age=0, which browsers treat the same way (delete now).

@@ -61,21 +61,25 @@ func ParsePairs(header string) []Pair {
 func chunks(header string) iter.Seq2[string, string] {
 	return func(yield func(string, string) bool) {
 		for header != "" {
-			var chunk string
-			chunk, header, _ = strings.Cut(header, ";")
-			name, value, ok := strings.Cut(chunk, "=")
-			if !ok {
-				name, value = "", chunk
-			}
-			name, value = pyStrip(name), pyStrip(value)
-			if name == "" && value == "" {
-				continue
-			}
-			if !yield(name, Unquote(value)) {
+			name, value, ok := "", "", false
+			name, value, header, ok = next(header)
+			if ok && !yield(name, Unquote(value)) {
 				return
 			}
 		}
 	}
+}
+
+// next splits the first chunk off header. ok is false for a chunk to skip;
+// value is still quoted.
+func next(header string) (name, value, rest string, ok bool) {
+	chunk, rest, _ := strings.Cut(header, ";")
+	name, value, found := strings.Cut(chunk, "=")
+	if !found {
+		name, value = "", chunk
+	}
+	name, value = pyStrip(name), pyStrip(value)
+	return name, value, rest, name != "" || value != ""
 }
 
 // RequestHeader returns the Cookie header of r as Django sees it. Several
@@ -111,10 +115,16 @@ func FromRequest(r *http.Request) map[string]string {
 // Lookup returns the value of r's cookie name and whether there is one:
 // FromRequest(r)[name], without building the map.
 func Lookup(r *http.Request, name string) (value string, ok bool) {
-	for n, v := range chunks(RequestHeader(r)) {
-		if n == name {
+	h := RequestHeader(r)
+	for h != "" {
+		n, v, found := "", "", false
+		n, v, h, found = next(h)
+		if found && n == name {
 			value, ok = v, true // the last one wins
 		}
+	}
+	if ok {
+		value = Unquote(value)
 	}
 	return value, ok
 }

@@ -1,6 +1,7 @@
 package cookies
 
 import (
+	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"strings"
@@ -143,4 +144,13 @@ func TestFormatThenParse(t *testing.T) {
 			t.Errorf("value %q: sent as %s, read back as %q", v, pair, got)
 		}
 	}
+}
+
+// newRequest returns a GET request whose Cookie header is header, if any.
+func newRequest(header string) *http.Request {
+	r := httptest.NewRequest("GET", "/", nil)
+	if header != "" {
+		r.Header.Set("Cookie", header)
+	}
+	return r
 }
