@@ -1,0 +1,40 @@
+// Package sqlstore is the database session engine (Django's "db" engine):
+// a sessionkit.Store on SQLite, PostgreSQL or MySQL/MariaDB through
+// database/sql.
+//
+// Give it a *sql.DB you already have with New (the dialect is detected from
+// the driver, or named in Config), or let Open connect from a URL in the
+// dj-database-url convention ("sqlite:///sessions.db",
+// "postgres://user@host/db", "mysql://user@host/db"). The package imports no
+// driver, so a program registers the one it uses with a blank import:
+//
+//	import _ "modernc.org/sqlite"              // sqlite:// URLs
+//	import _ "github.com/jackc/pgx/v5/stdlib"  // postgres:// URLs
+//	import _ "github.com/go-sql-driver/mysql"  // mysql:// URLs
+//
+// # Layouts
+//
+// The native layout (the default) keeps one row per session in table
+// "sessionkit_session": the SHA-256 of the session key (sessionkit.KeyHash,
+// so a leaked table cannot be replayed as cookies), the encoded data as
+// bytes, the expiry (indexed) and a nullable, indexed user ID that backs
+// sessionkit.UserSessionLister.
+//
+// Django mode (Config.Django) uses Django's own django_session table,
+// column for column as Django's migration creates it on each database: the
+// raw key in session_key, the Manager's Django-codec output verbatim in
+// session_data, and expire_date as Django stores it (text
+// "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC on SQLite, timestamp with time zone
+// on PostgreSQL, datetime(6) in UTC on MySQL). Django and Go read and write
+// the same rows; a table created by either works for both.
+//
+// # Semantics
+//
+// Create is one INSERT and reports a taken key as sessionkit.ErrKeyExists;
+// Update is one UPDATE and reports a vanished row as sessionkit.ErrNotFound
+// without recreating it; Load is one SELECT that ignores expired rows.
+// Statements are prepared once, on first use. ClearExpired deletes expired
+// rows in bounded batches on the expiry index; Config.CleanupInterval runs
+// it in the background. Migrate (or Config.CreateTable, or the
+// `sessionkit migrate` command) creates the table and indexes.
+package sqlstore

@@ -1,0 +1,267 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+)
+
+// Driver names that Open uses, and the import that registers each.
+const (
+	// SQLiteDriver is modernc.org/sqlite's driver name.
+	SQLiteDriver = "sqlite"
+	// PostgresDriver is the name pgx's stdlib package registers.
+	PostgresDriver = "pgx"
+	// MySQLDriver is go-sql-driver/mysql's driver name.
+	MySQLDriver = "mysql"
+)
+
+var driverImports = map[string]string{
+	SQLiteDriver:   "modernc.org/sqlite",
+	PostgresDriver: "github.com/jackc/pgx/v5/stdlib",
+	MySQLDriver:    "github.com/go-sql-driver/mysql",
+}
+
+// sqliteBusyTimeout is how long, in milliseconds, an SQLite connection
+// waits for another writer before failing with SQLITE_BUSY.
+const sqliteBusyTimeout = "5000"
+
+// DataSource is what a database URL means for database/sql.
+type DataSource struct {
+	// Driver is the database/sql driver name: SQLiteDriver, PostgresDriver
+	// or MySQLDriver.
+	Driver string
+	// DSN is the data source name to pass to sql.Open with Driver.
+	DSN string
+	// Dialect is the SQL flavour of the database.
+	Dialect Dialect
+	// Memory reports an in-memory SQLite database, which lives only as
+	// long as one of its connections stays open.
+	Memory bool
+}
+
+// ParseURL reads a database URL in the dj-database-url convention that
+// Django projects use for DATABASE_URL:
+//
+//	sqlite:///relative/path.db     a file relative to the working directory
+//	sqlite:////absolute/path.db    an absolute path
+//	sqlite://:memory:              a private in-memory database (also sqlite://)
+//	postgres://user:pass@host:5432/db?sslmode=disable   (or postgresql://, pgsql://)
+//	mysql://user:pass@host:3306/db                      (or mariadb://)
+//
+// SQLite databases get WAL journaling, a 5 s busy timeout and
+// synchronous=NORMAL; an in-memory database is shared by all connections of
+// the pool. MySQL connections get parseTime, clientFoundRows and
+// interpolateParams. Query parameters of the URL are passed on to the
+// driver and override these defaults.
+func ParseURL(rawURL string) (DataSource, error) {
+	scheme, rest, ok := strings.Cut(rawURL, "://")
+	if !ok {
+		return DataSource{}, fmt.Errorf("sqlstore: %q is not a database URL; expected e.g. sqlite:///sessions.db, postgres://user@host/db or mysql://user@host/db", redact(rawURL))
+	}
+	switch strings.ToLower(scheme) {
+	case "sqlite", "sqlite3":
+		return parseSQLiteURL(rest)
+	case "postgres", "postgresql", "pgsql":
+		u, err := url.Parse("postgres://" + rest)
+		if err != nil {
+			return DataSource{}, fmt.Errorf("sqlstore: bad PostgreSQL URL %q: %w", redact(rawURL), urlError(err))
+		}
+		return DataSource{Driver: PostgresDriver, DSN: u.String(), Dialect: Postgres}, nil
+	case "mysql", "mariadb":
+		return parseMySQLURL(rawURL, rest)
+	}
+	return DataSource{}, fmt.Errorf("sqlstore: unsupported database URL scheme %q; use sqlite, postgres, postgresql, mysql or mariadb", scheme)
+}
+
+func parseSQLiteURL(rest string) (DataSource, error) {
+	path, query, _ := strings.Cut(rest, "?")
+	params, err := url.ParseQuery(query)
+	if err != nil {
+		return DataSource{}, fmt.Errorf("sqlstore: bad query in SQLite URL: %w", err)
+	}
+	switch {
+	case path == "" || path == ":memory:" || path == "/:memory:":
+		// memdb with a name starting with "/" is one database shared by
+		// every connection of the process that opens the same name, with
+		// ordinary locking (so busy_timeout works, unlike cache=shared).
+		var b [12]byte
+		rand.Read(b[:])
+		params.Set("vfs", "memdb")
+		addPragma(params, "busy_timeout", sqliteBusyTimeout)
+		return DataSource{
+			Driver:  SQLiteDriver,
+			DSN:     fmt.Sprintf("file:/sessionkit-%x?%s", b, params.Encode()),
+			Dialect: SQLite,
+			Memory:  true,
+		}, nil
+	case !strings.HasPrefix(path, "/"):
+		return DataSource{}, fmt.Errorf("sqlstore: SQLite URLs have no host: write sqlite:///relative.db or sqlite:////absolute/path.db, not sqlite://%s", path)
+	}
+	p, err := url.PathUnescape(path[1:])
+	if err != nil {
+		return DataSource{}, fmt.Errorf("sqlstore: bad path in SQLite URL: %w", err)
+	}
+	if p == "" {
+		return DataSource{}, errors.New("sqlstore: the SQLite URL names no file: write sqlite:///relative.db or sqlite:////absolute/path.db")
+	}
+	addPragma(params, "busy_timeout", sqliteBusyTimeout)
+	addPragma(params, "journal_mode", "WAL")
+	addPragma(params, "synchronous", "NORMAL")
+	// A file: URI, so that SQLite's own URI parameters work too; only the
+	// characters that end or escape a URI path need escaping.
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
+	return DataSource{Driver: SQLiteDriver, DSN: "file:" + esc + "?" + params.Encode(), Dialect: SQLite}, nil
+}
+
+// addPragma adds _pragma=name(value) unless the URL sets that pragma itself.
+func addPragma(params url.Values, name, value string) {
+	for _, p := range params["_pragma"] {
+		if strings.HasPrefix(strings.ToLower(strings.TrimSpace(p)), name) {
+			return
+		}
+	}
+	params.Add("_pragma", name+"("+value+")")
+}
+
+func parseMySQLURL(rawURL, rest string) (DataSource, error) {
+	// A socket path is written percent-encoded in the host, which
+	// url.Parse rejects; take it out first.
+	var socket string
+	authority, _, _ := strings.Cut(rest, "/")
+	if at := strings.LastIndex(authority, "@") + 1; strings.HasPrefix(strings.ToLower(authority[at:]), "%2f") {
+		p, err := url.PathUnescape(authority[at:])
+		if err != nil {
+			return DataSource{}, fmt.Errorf("sqlstore: bad socket path in MySQL URL %q: %w", redact(rawURL), err)
+		}
+		socket = p
+		rest = authority[:at] + "localhost" + rest[len(authority):]
+	}
+	u, err := url.Parse("mysql://" + rest)
+	if err != nil {
+		return DataSource{}, fmt.Errorf("sqlstore: bad MySQL URL %q: %w", redact(rawURL), urlError(err))
+	}
+	var b strings.Builder
+	if u.User != nil {
+		b.WriteString(u.User.Username())
+		if pw, ok := u.User.Password(); ok {
+			b.WriteString(":" + pw)
+		}
+		b.WriteString("@")
+	}
+	host := u.Host
+	switch {
+	case socket != "":
+		b.WriteString("unix(" + socket + ")")
+	case host != "":
+		if u.Port() == "" {
+			host += ":3306"
+		}
+		b.WriteString("tcp(" + host + ")")
+	}
+	b.WriteString("/" + strings.TrimPrefix(u.Path, "/"))
+	params := u.Query()
+	for k, v := range map[string]string{
+		"parseTime": "true",
+		// Matched rows, as Django's MySQL backend asks for: an UPDATE that
+		// writes identical values must still count as found.
+		"clientFoundRows": "true",
+		// One round trip for statements that are not prepared.
+		"interpolateParams": "true",
+	} {
+		if !params.Has(k) {
+			params.Set(k, v)
+		}
+	}
+	b.WriteString("?" + params.Encode())
+	return DataSource{Driver: MySQLDriver, DSN: b.String(), Dialect: MySQL}, nil
+}
+
+// urlError drops the URL that url.Parse puts in its errors: it may hold a
+// password.
+func urlError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// redact hides the password of a URL in error messages.
+func redact(rawURL string) string {
+	if u, err := url.Parse(rawURL); err == nil {
+		return u.Redacted()
+	}
+	if i := strings.LastIndex(rawURL, "@"); i >= 0 {
+		if j := strings.Index(rawURL, "://"); j >= 0 && j < i {
+			return rawURL[:j+3] + "xxxxx" + rawURL[i:]
+		}
+	}
+	return rawURL
+}
+
+// Open connects to the database named by a URL (see ParseURL), checks that
+// it answers, and returns a Store that owns the connection pool: Close
+// closes it. The driver must be registered by a blank import in the
+// program (this package imports none, so that a SQLite user does not
+// compile PostgreSQL's driver); Open's error names the import to add.
+// Config.Dialect, if set, must agree with the URL.
+func Open(ctx context.Context, rawURL string, cfg Config) (*Store, error) {
+	return open(ctx, rawURL, cfg, sql.Drivers())
+}
+
+// open is Open with the list of registered drivers given.
+func open(ctx context.Context, rawURL string, cfg Config, drivers []string) (*Store, error) {
+	src, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(drivers, src.Driver) {
+		return nil, fmt.Errorf("%w: %s needs the %q driver; add `import _ %q` to your program",
+			ErrNoDriver, redact(rawURL), src.Driver, driverImports[src.Driver])
+	}
+	if cfg.Dialect != "" && cfg.Dialect != src.Dialect {
+		return nil, fmt.Errorf("sqlstore: Config.Dialect is %q but the URL is a %s database", cfg.Dialect, src.Dialect)
+	}
+	cfg.Dialect = src.Dialect
+	db, err := sql.Open(src.Driver, src.DSN)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: open %s: %w", redact(rawURL), err)
+	}
+	var pin *sql.Conn
+	if src.Memory {
+		// The database vanishes when its last connection closes; hold one.
+		pin, err = db.Conn(ctx)
+	} else {
+		err = db.PingContext(ctx)
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sqlstore: connect to %s: %w", redact(rawURL), err)
+	}
+	s, err := New(db, cfg)
+	if err != nil {
+		if pin != nil {
+			pin.Close()
+		}
+		db.Close()
+		return nil, err
+	}
+	s.ownDB, s.pin = true, pin
+	return s, nil
+}
+
+// OpenEnv is Open with the URL in the DATABASE_URL environment variable.
+func OpenEnv(ctx context.Context, cfg Config) (*Store, error) {
+	u := os.Getenv("DATABASE_URL")
+	if u == "" {
+		return nil, errors.New("sqlstore: DATABASE_URL is not set; set it to a URL such as sqlite:///sessions.db or postgres://user@host/db")
+	}
+	return Open(ctx, u, cfg)
+}

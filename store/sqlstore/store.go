@@ -1,0 +1,610 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/sessionkit/sessionkit"
+)
+
+// Default table names.
+const (
+	// DefaultTable is the table of the native layout.
+	DefaultTable = "sessionkit_session"
+	// DjangoTable is Django's table, used in Django mode.
+	DjangoTable = "django_session"
+)
+
+// DefaultClearBatchSize is how many expired rows one DELETE of
+// ClearExpired removes when Config.ClearBatchSize is zero.
+const DefaultClearBatchSize = 1000
+
+// maxUserIDLength is the width of the native user_id column, in characters.
+const maxUserIDLength = 255
+
+// Errors returned by the store. Failures of the database itself are
+// returned wrapped, with what the store was doing.
+var (
+	// ErrClosed: the Store was used after Close.
+	ErrClosed = errors.New("sqlstore: store is closed")
+	// ErrInvalidKey: Create or Update was given a key that is not a valid
+	// session key (sessionkit.ValidKey); it never reaches the database.
+	ErrInvalidKey = errors.New("sqlstore: invalid session key")
+	// ErrNoDriver: Open found no database/sql driver registered under the
+	// name the URL needs.
+	ErrNoDriver = errors.New("sqlstore: database/sql driver not registered")
+)
+
+// Config configures a Store. The zero value is usable: the native layout in
+// table "sessionkit_session", with the dialect detected from the driver.
+type Config struct {
+	// Dialect is the SQL flavour of the database. Zero means detect it from
+	// the *sql.DB's driver (modernc.org/sqlite and other SQLite drivers,
+	// pgx's stdlib driver, lib/pq, go-sql-driver/mysql). Set it when the
+	// driver is wrapped, for example by a tracing package.
+	Dialect Dialect
+
+	// Django selects Django's table layout: django_session with the raw
+	// session key, session_data as text and expire_date, exactly as
+	// Django's migration creates it for each database. Django reads and
+	// writes the same rows (the Manager must then use sessionkit's Django
+	// codec). The default is the native layout: the key is stored as
+	// sessionkit.KeyHash(key), the data as bytes, and a nullable user_id
+	// column backs UserSessions.
+	Django bool
+
+	// Table is the table name, optionally qualified by a schema
+	// ("schema.table"). Default: "sessionkit_session", or "django_session"
+	// in Django mode.
+	Table string
+
+	// CreateTable makes the store run Migrate on first use, so that it
+	// creates its table and indexes if they do not exist. Default: off, the
+	// table must exist (create it with Migrate or `sessionkit migrate`).
+	CreateTable bool
+
+	// CleanupInterval, if positive, starts a background janitor that calls
+	// ClearExpired at this interval until Close. Default: no janitor.
+	CleanupInterval time.Duration
+
+	// ClearBatchSize is how many expired rows one DELETE statement of
+	// ClearExpired removes, so that no statement holds locks for long.
+	// Default: DefaultClearBatchSize (1000).
+	ClearBatchSize int
+
+	// Logger receives warnings, such as a failed background cleanup.
+	// Default: slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is a sessionkit.Store on an SQL database. It implements
+// sessionkit.ExpiredClearer and, in the native layout,
+// sessionkit.UserSessionLister. It is safe for concurrent use.
+type Store struct {
+	db      *sql.DB
+	dialect Dialect
+	django  bool
+	table   table
+	layout  layout
+	queries queries
+	batch   int
+	create  bool
+	logger  *slog.Logger
+
+	// Set by Open, which owns the *sql.DB; pin keeps an in-memory SQLite
+	// database alive while the pool opens and closes connections.
+	ownDB bool
+	pin   *sql.Conn
+
+	initMu sync.Mutex
+	stmts  atomic.Pointer[statements]
+	closed atomic.Bool
+
+	stopJanitor context.CancelFunc
+	janitorDone chan struct{}
+	closeOnce   sync.Once
+	closeErr    error
+}
+
+// statements are prepared once, on first use, and reused.
+type statements struct {
+	load, create, update, delete, exists, clear *sql.Stmt
+}
+
+func (st *statements) close() {
+	for _, s := range []*sql.Stmt{st.load, st.create, st.update, st.delete, st.exists, st.clear} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+// Interface checks.
+var (
+	_ sessionkit.Store             = (*Store)(nil)
+	_ sessionkit.ExpiredClearer    = (*Store)(nil)
+	_ sessionkit.UserSessionLister = (*Store)(nil)
+)
+
+// New returns a Store that keeps sessions in db. The caller keeps ownership
+// of db: Close stops the store but does not close db. New does not touch
+// the database; statements are prepared (and with Config.CreateTable the
+// table created) on first use.
+func New(db *sql.DB, cfg Config) (*Store, error) {
+	if db == nil {
+		return nil, errors.New("sqlstore: New needs a *sql.DB, got nil")
+	}
+	d := cfg.Dialect
+	if d == "" {
+		var err error
+		if d, err = detectDialect(db.Driver()); err != nil {
+			return nil, err
+		}
+	} else if !d.valid() {
+		return nil, fmt.Errorf("sqlstore: unknown dialect %q: use sqlstore.SQLite, sqlstore.Postgres or sqlstore.MySQL", d)
+	}
+	name := cfg.Table
+	if name == "" {
+		name = DefaultTable
+		if cfg.Django {
+			name = DjangoTable
+		}
+	}
+	t, err := parseTable(name)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.ClearBatchSize < 0 {
+		return nil, fmt.Errorf("sqlstore: ClearBatchSize %d is negative; use 0 for the default of %d", cfg.ClearBatchSize, DefaultClearBatchSize)
+	}
+	if cfg.CleanupInterval < 0 {
+		return nil, fmt.Errorf("sqlstore: CleanupInterval %v is negative; use 0 for no janitor", cfg.CleanupInterval)
+	}
+	s := &Store{
+		db:      db,
+		dialect: d,
+		django:  cfg.Django,
+		table:   t,
+		layout:  nativeLayout,
+		batch:   cfg.ClearBatchSize,
+		create:  cfg.CreateTable,
+		logger:  cfg.Logger,
+	}
+	if s.django {
+		s.layout = djangoLayout
+	}
+	if s.batch == 0 {
+		s.batch = DefaultClearBatchSize
+	}
+	s.queries = d.buildQueries(t, s.layout)
+	if cfg.CleanupInterval > 0 {
+		ctx, cancel := context.WithCancel(context.Background())
+		s.stopJanitor = cancel
+		s.janitorDone = make(chan struct{})
+		go s.janitor(ctx, cfg.CleanupInterval)
+	}
+	return s, nil
+}
+
+func (s *Store) log() *slog.Logger {
+	if s.logger != nil {
+		return s.logger
+	}
+	return slog.Default()
+}
+
+// statements returns the prepared statements, preparing them on first use.
+// A failure is not remembered: the next call tries again, so a database
+// that was down at start-up does not break the store for good.
+func (s *Store) statements(ctx context.Context) (*statements, error) {
+	if st := s.stmts.Load(); st != nil {
+		return st, nil
+	}
+	s.initMu.Lock()
+	defer s.initMu.Unlock()
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	if st := s.stmts.Load(); st != nil {
+		return st, nil
+	}
+	if s.create {
+		if err := s.Migrate(ctx); err != nil {
+			return nil, err
+		}
+	}
+	st := &statements{}
+	q := s.queries
+	for _, p := range []struct {
+		dst  **sql.Stmt
+		text string
+	}{
+		{&st.load, q.load}, {&st.create, q.create}, {&st.update, q.update},
+		{&st.delete, q.delete}, {&st.exists, q.exists}, {&st.clear, q.clear},
+	} {
+		stmt, err := s.db.PrepareContext(ctx, p.text)
+		if err != nil {
+			st.close()
+			return nil, fmt.Errorf("sqlstore: prepare statements for table %s (%s layout): %w; create the table with Migrate, Config.CreateTable or `sessionkit migrate`",
+				s.dialect.qualified(s.table), s.layoutName(), err)
+		}
+		*p.dst = stmt
+	}
+	s.stmts.Store(st)
+	return st, nil
+}
+
+func (s *Store) layoutName() string {
+	if s.django {
+		return "Django"
+	}
+	return "native"
+}
+
+// storedKey is what the key column holds for key.
+func (s *Store) storedKey(key string) string {
+	if s.django {
+		return key
+	}
+	return sessionkit.KeyHash(key)
+}
+
+// args returns the arguments of an INSERT: the stored key, the data, the
+// expiry and (native layout) the user ID. An UPDATE takes the same with the
+// key last.
+func (s *Store) args(key string, rec sessionkit.Record) ([]any, error) {
+	exp := s.encodeTime(rec.Expiry)
+	if s.django {
+		// Text, not bytes: Django reads session_data as a string (a BLOB
+		// would reach Python's sqlite3 as bytes and fail to decode).
+		return []any{key, string(rec.Data), exp}, nil
+	}
+	data := rec.Data
+	if data == nil {
+		data = []byte{} // the column is NOT NULL
+	}
+	var uid any // NULL for no user
+	if rec.UserID != "" {
+		if utf8.RuneCountInString(rec.UserID) > maxUserIDLength {
+			return nil, fmt.Errorf("sqlstore: user ID of %d characters is longer than the user_id column (%d)", utf8.RuneCountInString(rec.UserID), maxUserIDLength)
+		}
+		uid = rec.UserID
+	}
+	return []any{sessionkit.KeyHash(key), data, exp, uid}, nil
+}
+
+// Load returns the session stored under key, or an error wrapping
+// sessionkit.ErrNotFound if there is none or it has expired. The data is
+// returned as stored, even if it is corrupt: telling good data from bad is
+// the codec's job.
+func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error) {
+	if !sessionkit.ValidKey(key) {
+		return sessionkit.Record{}, sessionkit.ErrNotFound
+	}
+	st, err := s.statements(ctx)
+	if err != nil {
+		return sessionkit.Record{}, err
+	}
+	var (
+		rec sessionkit.Record
+		exp = expiryScanner{dialect: s.dialect}
+		uid sql.NullString
+	)
+	row := st.load.QueryRowContext(ctx, s.storedKey(key), s.encodeTime(time.Now()))
+	if s.django {
+		err = row.Scan(&rec.Data, &exp)
+	} else {
+		err = row.Scan(&rec.Data, &exp, &uid)
+	}
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return sessionkit.Record{}, sessionkit.ErrNotFound
+	case err != nil:
+		return sessionkit.Record{}, fmt.Errorf("sqlstore: load session: %w", err)
+	}
+	rec.Expiry = exp.t
+	rec.UserID = uid.String
+	return rec, nil
+}
+
+// Create inserts rec under key. If a row with that key exists, expired or
+// not, it returns an error wrapping sessionkit.ErrKeyExists.
+func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
+	if !sessionkit.ValidKey(key) {
+		return "", fmt.Errorf("sqlstore: create session: %w", ErrInvalidKey)
+	}
+	args, err := s.args(key, rec)
+	if err != nil {
+		return "", err
+	}
+	st, err := s.statements(ctx)
+	if err != nil {
+		return "", err
+	}
+	res, err := st.create.ExecContext(ctx, args...)
+	if err != nil {
+		if isDuplicateKey(err) {
+			return "", sessionkit.ErrKeyExists
+		}
+		return "", fmt.Errorf("sqlstore: create session: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: create session: %w", err)
+	}
+	if n == 0 { // ON CONFLICT DO NOTHING
+		return "", sessionkit.ErrKeyExists
+	}
+	return key, nil
+}
+
+// Update replaces the row stored under key. If the row is gone (deleted by
+// a concurrent logout or by ClearExpired) it returns an error wrapping
+// sessionkit.ErrNotFound and does not recreate it.
+func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
+	if !sessionkit.ValidKey(key) {
+		return "", fmt.Errorf("sqlstore: update session: %w", ErrInvalidKey)
+	}
+	args, err := s.args(key, rec)
+	if err != nil {
+		return "", err
+	}
+	st, err := s.statements(ctx)
+	if err != nil {
+		return "", err
+	}
+	stored := args[0]
+	copy(args, args[1:])
+	args[len(args)-1] = stored
+	res, err := st.update.ExecContext(ctx, args...)
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: update session: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: update session: %w", err)
+	}
+	if n == 0 && s.dialect == MySQL {
+		// MySQL counts changed rows, not matched ones, unless the
+		// connection sets clientFoundRows (Open does): an UPDATE that
+		// rewrites identical values reports 0. Ask whether the row exists.
+		var one int
+		err := st.exists.QueryRowContext(ctx, stored).Scan(&one)
+		switch {
+		case err == nil:
+			n = 1
+		case !errors.Is(err, sql.ErrNoRows):
+			return "", fmt.Errorf("sqlstore: update session: %w", err)
+		}
+	}
+	if n == 0 {
+		return "", sessionkit.ErrNotFound
+	}
+	return key, nil
+}
+
+// Delete removes the row stored under key. A missing row is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if !sessionkit.ValidKey(key) {
+		return nil // nothing can be stored under an invalid key
+	}
+	st, err := s.statements(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := st.delete.ExecContext(ctx, s.storedKey(key)); err != nil {
+		return fmt.Errorf("sqlstore: delete session: %w", err)
+	}
+	return nil
+}
+
+// ClearExpired deletes the rows whose expiry has passed and reports how
+// many it removed. It deletes at most Config.ClearBatchSize rows per
+// statement, found through the expiry index, and repeats until a batch
+// comes back short, so no single statement holds locks for long. Rows that
+// expire while it runs are left for the next call.
+//
+// Like Django's clear_expired, it removes rows with expiry < now; Load
+// already ignores rows with expiry <= now.
+func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
+	st, err := s.statements(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := s.encodeTime(time.Now())
+	var total int64
+	for {
+		res, err := st.clear.ExecContext(ctx, now, s.batch)
+		if err != nil {
+			return total, fmt.Errorf("sqlstore: clear expired sessions (%d removed so far): %w", total, err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("sqlstore: clear expired sessions: %w", err)
+		}
+		total += n
+		if n < int64(s.batch) {
+			return total, nil
+		}
+	}
+}
+
+// errNoUserColumn is returned by the per-user methods in Django mode.
+var errNoUserColumn = fmt.Errorf("sqlstore: Django's session table has no user column; use the native layout to list sessions by user: %w", errors.ErrUnsupported)
+
+// UserSessions lists the live sessions whose Record.UserID is userID,
+// soonest expiry first. In Django mode it returns an error wrapping
+// errors.ErrUnsupported: Django's table does not record users.
+func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.SessionInfo, error) {
+	if s.django {
+		return nil, errNoUserColumn
+	}
+	if userID == "" {
+		return nil, nil
+	}
+	if _, err := s.statements(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, s.queries.userSessions, userID, s.encodeTime(time.Now()))
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: list user sessions: %w", err)
+	}
+	defer rows.Close()
+	var infos []sessionkit.SessionInfo
+	for rows.Next() {
+		var (
+			info sessionkit.SessionInfo
+			exp  = expiryScanner{dialect: s.dialect}
+		)
+		if err := rows.Scan(&info.ID, &exp); err != nil {
+			return nil, fmt.Errorf("sqlstore: list user sessions: %w", err)
+		}
+		info.Expiry = exp.t
+		infos = append(infos, info)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlstore: list user sessions: %w", err)
+	}
+	return infos, nil
+}
+
+// DeleteUserSessions deletes every session of userID except the one stored
+// under keepKey ("" keeps none), expired or not, and reports how many it
+// removed. In Django mode it returns an error wrapping errors.ErrUnsupported.
+func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepKey string) (int64, error) {
+	if s.django {
+		return 0, errNoUserColumn
+	}
+	if userID == "" {
+		return 0, nil
+	}
+	if _, err := s.statements(ctx); err != nil {
+		return 0, err
+	}
+	keep := "" // matches no stored hash
+	if keepKey != "" {
+		keep = sessionkit.KeyHash(keepKey)
+	}
+	res, err := s.db.ExecContext(ctx, s.queries.deleteUser, userID, keep)
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: delete user sessions: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: delete user sessions: %w", err)
+	}
+	return n, nil
+}
+
+// Migrate creates the table and its indexes if they do not exist; running
+// it again changes nothing. In Django mode it creates exactly what Django's
+// sessions.0001_initial migration creates, so Django (which records
+// migrations separately) can be pointed at the table, or `manage.py migrate
+// --fake-initial` can adopt it.
+func (s *Store) Migrate(ctx context.Context) error {
+	ddl := s.dialect.ddl(s.table, s.django)
+	wrap := func(err error) error {
+		return fmt.Errorf("sqlstore: create table %s: %w", s.dialect.qualified(s.table), err)
+	}
+	if s.dialect != Postgres {
+		// SQLite and MySQL statements are each atomic and idempotent;
+		// MySQL commits DDL implicitly anyway.
+		for _, stmt := range ddl {
+			if _, err := s.db.ExecContext(ctx, stmt); err != nil {
+				return wrap(err)
+			}
+		}
+		return nil
+	}
+	// Two processes running CREATE TABLE IF NOT EXISTS at once can both
+	// pass the check and one then fails; a transaction-scoped advisory lock
+	// keyed by the table serialises them.
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return wrap(err)
+	}
+	defer tx.Rollback()
+	h := fnv.New64a()
+	h.Write([]byte("sessionkit.sqlstore:" + s.dialect.qualified(s.table)))
+	if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", int64(h.Sum64())); err != nil {
+		return wrap(err)
+	}
+	for _, stmt := range ddl {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return wrap(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return wrap(err)
+	}
+	return nil
+}
+
+// janitor calls ClearExpired every interval until ctx is cancelled.
+func (s *Store) janitor(ctx context.Context, interval time.Duration) {
+	defer close(s.janitorDone)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := s.ClearExpired(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log().Warn("sqlstore: background cleanup of expired sessions failed; will retry",
+				"table", s.dialect.qualified(s.table), "removed", n, "retry_in", interval, "err", err)
+		case n > 0:
+			s.log().Debug("sqlstore: cleared expired sessions", "table", s.dialect.qualified(s.table), "removed", n)
+		}
+	}
+}
+
+// Close stops the janitor and releases the prepared statements. A store
+// made by Open also closes its database; one made by New leaves the
+// caller's *sql.DB open. Calls after Close fail with ErrClosed. Close is
+// idempotent.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		if s.stopJanitor != nil {
+			s.stopJanitor()
+			<-s.janitorDone
+		}
+		s.initMu.Lock()
+		s.closed.Store(true)
+		if st := s.stmts.Swap(nil); st != nil {
+			st.close()
+		}
+		s.initMu.Unlock()
+		var errs []error
+		if s.pin != nil {
+			errs = append(errs, s.pin.Close())
+		}
+		if s.ownDB {
+			errs = append(errs, s.db.Close())
+		}
+		s.closeErr = errors.Join(errs...)
+	})
+	return s.closeErr
+}
+
+// Dialect reports the SQL dialect the store speaks.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Table reports the table the store uses, as "table" or "schema.table".
+func (s *Store) Table() string {
+	if s.table.schema == "" {
+		return s.table.name
+	}
+	return s.table.schema + "." + s.table.name
+}
