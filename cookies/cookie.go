@@ -343,8 +343,13 @@ func isCTLOrSemicolon(r rune) bool {
 	return r < 0x20 || r == 0x7f || r == ';'
 }
 
-// httpDate is Django's http_date: RFC 1123 in GMT, floored to the second.
-func httpDate(t time.Time) string {
+// HTTPDate formats t as Django's django.utils.http.http_date does for an
+// expires attribute: RFC 1123 in GMT ("Tue, 14 Nov 2023 22:13:20 GMT"),
+// floored to the second. Django's SessionMiddleware passes
+// expires=http_date(now + max_age) together with max_age; Options{MaxAge:
+// d, ExpiresRaw: HTTPDate(now.Add(d))} does the same with a clock of one's
+// own.
+func HTTPDate(t time.Time) string {
 	return string(appendHTTPDate(nil, t))
 }
 

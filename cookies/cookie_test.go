@@ -125,7 +125,7 @@ func TestMaxAgeExpiration(t *testing.T) {
 	if v, _ := attr(line, "Max-Age"); v != "10" {
 		t.Errorf("Max-Age = %q", v)
 	}
-	if v, _ := attr(line, "expires"); v != httpDate(frozen.Add(10*time.Second)) {
+	if v, _ := attr(line, "expires"); v != HTTPDate(frozen.Add(10*time.Second)) {
 		t.Errorf("expires = %q", v)
 	}
 }
@@ -163,7 +163,7 @@ func TestMaxAgeWithExpiresExpiresWins(t *testing.T) {
 	if v, _ := attr(line, "Max-Age"); v != "3601" {
 		t.Errorf("Max-Age = %q, want 3601 (from Expires)", v)
 	}
-	if v, _ := attr(line, "expires"); v != httpDate(frozen.Add(3601*time.Second)) {
+	if v, _ := attr(line, "expires"); v != HTTPDate(frozen.Add(3601*time.Second)) {
 		t.Errorf("expires = %q", v)
 	}
 	// Expires also wins over ExpiresRaw.

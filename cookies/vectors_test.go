@@ -186,8 +186,8 @@ func TestVectorsSetCookie(t *testing.T) {
 				}
 				unmarshal(t, c.Inputs, &in)
 				unmarshal(t, c.Outputs, &out)
-				if got := httpDate(pyTime(in.Epoch)); got != out.Date {
-					t.Errorf("%s: httpDate(%v) = %q, want %q", version, in.Epoch, got, out.Date)
+				if got := HTTPDate(pyTime(in.Epoch)); got != out.Date {
+					t.Errorf("%s: HTTPDate(%v) = %q, want %q", version, in.Epoch, got, out.Date)
 				}
 
 			default:
