@@ -1,0 +1,237 @@
+// Package cachestore is the cache session engine (Django's "cache"
+// engine): a sessionkit.Store whose records live only in a shared cache
+// (cache/rediscache, cache/memcache, or any cache.Cache).
+//
+// Every operation is one cache round trip:
+//
+//	Load    Get
+//	Create  Add      (a taken key is sessionkit.ErrKeyExists)
+//	Update  Replace  (a vanished record is sessionkit.ErrNotFound, never recreated)
+//	Delete  Delete
+//
+// Each entry lives for the session's remaining age (Record.Expiry − now),
+// so the cache expires sessions by itself and the store has no
+// ClearExpired: `sessionkit clearsessions` has nothing to do for it.
+//
+// Sessions may be evicted. A cache drops entries when it runs out of
+// memory, restarts or fails over, and an evicted session is simply gone:
+// the user is logged out. That is Django's trade-off for this engine too.
+// Use it where losing sessions now and then is acceptable, size the cache
+// so that it does not evict, or use store/cacheddb, which keeps the
+// database as the truth and the cache as a copy.
+//
+// # Keys and values
+//
+// An entry's key is Config.Prefix followed by sessionkit.KeyHash of the
+// session key, so that a cache dump cannot be replayed as cookies; with
+// Config.Django it is followed by the raw key, the layout of Django's cache
+// engine. Django's cache framework puts its own ":<KEY_PREFIX>:<VERSION>:"
+// (":1:" by default) in front, so set Prefix to
+// ":1:django.contrib.sessions.cache" to use Django's exact keys.
+//
+// The value is not Django's: Django's cache engine pickles the session
+// dict, and unpickling is code execution for anyone who can write the
+// cache. An entry here is the record's Data (the Manager's codec output)
+// with its expiry and user ID in a small binary header whose first byte is
+// not a pickle opcode, so a Django process that meets one treats it as a
+// miss rather than misreading it. Sessions shared with Django should use
+// the db or cached_db engine, whose database rows are Django's.
+package cachestore
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/sessionkit/sessionkit"
+	"github.com/sessionkit/sessionkit/cache"
+)
+
+// DefaultPrefix is Django's key prefix for the cache engine
+// (django.contrib.sessions.backends.cache.KEY_PREFIX).
+const DefaultPrefix = "django.contrib.sessions.cache"
+
+// Config configures a Store. The zero value is usable: keys hashed, prefix
+// DefaultPrefix.
+type Config struct {
+	// Prefix goes in front of every cache key. Default DefaultPrefix.
+	Prefix string
+	// Django keys entries by the raw session key, as Django's cache engine
+	// does, instead of its SHA-256 (sessionkit.KeyHash). The values stay
+	// sessionkit's own (see the package documentation).
+	Django bool
+	// Logger receives warnings (a corrupt entry). nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is the cache session engine. Its methods are safe for concurrent
+// use.
+type Store struct {
+	c      cache.Cache
+	prefix string
+	django bool
+	logger *slog.Logger
+	now    func() time.Time
+}
+
+var _ sessionkit.Store = (*Store)(nil)
+
+// New returns a Store on c. Closing c is the caller's business.
+func New(c cache.Cache, cfg Config) *Store {
+	s := &Store{c: c, prefix: cfg.Prefix, django: cfg.Django, logger: cfg.Logger, now: time.Now}
+	if s.prefix == "" {
+		s.prefix = DefaultPrefix
+	}
+	return s
+}
+
+func (s *Store) log() *slog.Logger {
+	if s.logger != nil {
+		return s.logger
+	}
+	return slog.Default()
+}
+
+// CacheKey returns the cache key under which the session key is stored.
+func (s *Store) CacheKey(key string) string {
+	if s.django {
+		return s.prefix + key
+	}
+	return s.prefix + sessionkit.KeyHash(key)
+}
+
+// ErrInvalidKey is wrapped by Create and Update errors for a key that is not
+// a valid session key (sessionkit.ValidKey); Load reports such a key as
+// sessionkit.ErrNotFound.
+var ErrInvalidKey = errors.New("cachestore: invalid session key")
+
+// Load implements sessionkit.Store: one Get.
+func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error) {
+	if !sessionkit.ValidKey(key) {
+		return sessionkit.Record{}, sessionkit.ErrNotFound
+	}
+	v, err := s.c.Get(ctx, s.CacheKey(key))
+	if err != nil {
+		if errors.Is(err, cache.ErrMiss) {
+			return sessionkit.Record{}, sessionkit.ErrNotFound
+		}
+		return sessionkit.Record{}, fmt.Errorf("cachestore: load: %w", err)
+	}
+	rec, err := decode(v)
+	if err != nil {
+		// Not ours, or damaged: no session, as Django treats any cache
+		// error on load.
+		s.log().LogAttrs(ctx, slog.LevelWarn, "cachestore: ignoring a corrupt cache entry", slog.String("key_hash", sessionkit.KeyHash(key)), slog.Any("error", err))
+		return sessionkit.Record{}, sessionkit.ErrNotFound
+	}
+	// The cache's own expiry may be up to a second late (memcached).
+	if !rec.Expiry.After(s.now()) {
+		return sessionkit.Record{}, sessionkit.ErrNotFound
+	}
+	return rec, nil
+}
+
+// Create implements sessionkit.Store: one Add.
+func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
+	if !sessionkit.ValidKey(key) {
+		return "", fmt.Errorf("cachestore: create: %w", ErrInvalidKey)
+	}
+	v, ttl, err := s.entry(rec)
+	if err != nil {
+		return "", fmt.Errorf("cachestore: create: %w", err)
+	}
+	if err := s.c.Add(ctx, s.CacheKey(key), v, ttl); err != nil {
+		if errors.Is(err, cache.ErrNotStored) {
+			return "", fmt.Errorf("cachestore: create: %w", sessionkit.ErrKeyExists)
+		}
+		return "", fmt.Errorf("cachestore: create: %w", err)
+	}
+	return key, nil
+}
+
+// Update implements sessionkit.Store: one Replace, which stores nothing
+// when the entry is gone (deleted, evicted or expired), so a logged-out
+// session stays logged out.
+func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
+	if !sessionkit.ValidKey(key) {
+		return "", fmt.Errorf("cachestore: update: %w", ErrInvalidKey)
+	}
+	v, ttl, err := s.entry(rec)
+	if err != nil {
+		return "", fmt.Errorf("cachestore: update: %w", err)
+	}
+	if err := s.c.Replace(ctx, s.CacheKey(key), v, ttl); err != nil {
+		if errors.Is(err, cache.ErrMiss) {
+			return "", fmt.Errorf("cachestore: update: %w", sessionkit.ErrNotFound)
+		}
+		return "", fmt.Errorf("cachestore: update: %w", err)
+	}
+	return key, nil
+}
+
+// Delete implements sessionkit.Store: one Delete.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if !sessionkit.ValidKey(key) {
+		return nil // it cannot have been stored
+	}
+	if err := s.c.Delete(ctx, s.CacheKey(key)); err != nil {
+		return fmt.Errorf("cachestore: delete: %w", err)
+	}
+	return nil
+}
+
+// entry encodes rec and works out its ttl. A record that has already
+// expired is still written (so that Create and Update keep their collision
+// and no-resurrection semantics) with the shortest ttl; Load hides it by
+// its stored expiry until the cache drops it.
+func (s *Store) entry(rec sessionkit.Record) ([]byte, time.Duration, error) {
+	if rec.Expiry.IsZero() {
+		return nil, 0, errors.New("the record has no expiry; every session must have one")
+	}
+	ttl := rec.Expiry.Sub(s.now())
+	if ttl < time.Millisecond {
+		ttl = time.Millisecond
+	}
+	return encode(rec), ttl, nil
+}
+
+// Entry format, version 1:
+//
+//	byte 0     formatV1 (0x01: not a pickle opcode, so Django's unpickler
+//	           rejects the entry at once instead of misreading it)
+//	bytes 1-8  Record.Expiry, Unix nanoseconds, big-endian
+//	uvarint    length of Record.UserID, then its bytes
+//	rest       Record.Data
+const formatV1 = 0x01
+
+var errCorrupt = errors.New("cachestore: corrupt cache entry")
+
+func encode(rec sessionkit.Record) []byte {
+	b := make([]byte, 0, 1+8+binary.MaxVarintLen64+len(rec.UserID)+len(rec.Data))
+	b = append(b, formatV1)
+	b = binary.BigEndian.AppendUint64(b, uint64(rec.Expiry.UnixNano()))
+	b = binary.AppendUvarint(b, uint64(len(rec.UserID)))
+	b = append(b, rec.UserID...)
+	return append(b, rec.Data...)
+}
+
+// decode parses an entry. The record's Data aliases v.
+func decode(v []byte) (sessionkit.Record, error) {
+	if len(v) < 1+8+1 || v[0] != formatV1 {
+		return sessionkit.Record{}, errCorrupt
+	}
+	exp := int64(binary.BigEndian.Uint64(v[1:9]))
+	n, w := binary.Uvarint(v[9:])
+	if w <= 0 || n > uint64(len(v)-9-w) {
+		return sessionkit.Record{}, errCorrupt
+	}
+	rest := v[9+w:]
+	rec := sessionkit.Record{Expiry: time.Unix(0, exp), UserID: string(rest[:n]), Data: rest[n:]}
+	if len(rec.Data) == 0 {
+		rec.Data = []byte{} // never nil: a stored record has data, if empty
+	}
+	return rec, nil
+}

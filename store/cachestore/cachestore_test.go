@@ -1,0 +1,284 @@
+package cachestore_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/sessionkit/sessionkit"
+	"github.com/sessionkit/sessionkit/cache"
+	"github.com/sessionkit/sessionkit/cache/memcache"
+	"github.com/sessionkit/sessionkit/cache/memorycache"
+	"github.com/sessionkit/sessionkit/cache/rediscache"
+	"github.com/sessionkit/sessionkit/internal/faultproxy"
+	"github.com/sessionkit/sessionkit/internal/testenv"
+	"github.com/sessionkit/sessionkit/store/cachestore"
+	"github.com/sessionkit/sessionkit/storetest"
+)
+
+// uniquePrefix keeps tests that share a server apart.
+func uniquePrefix(t *testing.T) string {
+	var b [6]byte
+	rand.Read(b[:])
+	return "cachestore-test:" + hex.EncodeToString(b[:]) + ":"
+}
+
+func openRedis(t *testing.T, url string) *rediscache.Cache {
+	t.Helper()
+	c, err := rediscache.Open(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func openMemcache(t *testing.T) *memcache.Cache {
+	t.Helper()
+	c, err := memcache.New(memcache.Config{Servers: testenv.MemcachedAddrs(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func TestConformance(t *testing.T) {
+	backends := []struct {
+		name string
+		open func(t *testing.T) cache.Cache
+	}{
+		{"Memory", func(t *testing.T) cache.Cache { return memorycache.New(memorycache.Config{}) }},
+		{"Redis", func(t *testing.T) cache.Cache { return openRedis(t, "redis://"+testenv.RedisAddr(t)) }},
+		{"RedisCluster", func(t *testing.T) cache.Cache {
+			return openRedis(t, "redis+cluster://"+strings.Join(testenv.RedisClusterAddrs(t), ","))
+		}},
+		{"Memcached", func(t *testing.T) cache.Cache { return openMemcache(t) }},
+	}
+	for _, b := range backends {
+		for _, django := range []bool{false, true} {
+			name := b.name + "/Native"
+			if django {
+				name = b.name + "/Django"
+			}
+			t.Run(name, func(t *testing.T) {
+				c := b.open(t)
+				storetest.Run(t, func(t *testing.T) sessionkit.Store {
+					return cachestore.New(c, cachestore.Config{Prefix: uniquePrefix(t), Django: django})
+				}, storetest.Options{})
+			})
+		}
+	}
+}
+
+func TestCacheKeys(t *testing.T) {
+	c := memorycache.New(memorycache.Config{})
+	key := sessionkit.NewKey()
+	for _, tc := range []struct {
+		cfg  cachestore.Config
+		want string
+	}{
+		{cachestore.Config{}, "django.contrib.sessions.cache" + sessionkit.KeyHash(key)},
+		{cachestore.Config{Django: true}, "django.contrib.sessions.cache" + key},
+		{cachestore.Config{Django: true, Prefix: ":1:django.contrib.sessions.cache"}, ":1:django.contrib.sessions.cache" + key},
+	} {
+		s := cachestore.New(c, tc.cfg)
+		if got := s.CacheKey(key); got != tc.want {
+			t.Errorf("CacheKey with %+v = %q, want %q", tc.cfg, got, tc.want)
+		}
+		if _, err := s.Create(context.Background(), key, sessionkit.Record{Data: []byte("{}"), Expiry: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Get(context.Background(), tc.want); err != nil {
+			t.Errorf("the entry is not under %q: %v", tc.want, err)
+		}
+		c.Delete(context.Background(), tc.want)
+	}
+	// A native-mode dump does not reveal the key.
+	if c.Len() != 0 {
+		t.Fatalf("%d entries left", c.Len())
+	}
+}
+
+func TestTTLIsRemainingAge(t *testing.T) {
+	rc := openRedis(t, "redis://"+testenv.RedisAddr(t))
+	s := cachestore.New(rc, cachestore.Config{Prefix: uniquePrefix(t)})
+	ctx := context.Background()
+	key := sessionkit.NewKey()
+	if _, err := s.Create(ctx, key, sessionkit.Record{Data: []byte("{}"), Expiry: time.Now().Add(90 * time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Delete(ctx, key) })
+	ttl, err := rc.Client().PTTL(ctx, s.CacheKey(key)).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ttl < 89*time.Minute || ttl > 90*time.Minute {
+		t.Fatalf("the entry's TTL is %v, want the session's remaining 90m", ttl)
+	}
+	if _, err := s.Update(ctx, key, sessionkit.Record{Data: []byte("{}"), Expiry: time.Now().Add(14 * 24 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	ttl, _ = rc.Client().PTTL(ctx, s.CacheKey(key)).Result()
+	if ttl < 14*24*time.Hour-time.Minute {
+		t.Fatalf("after Update the TTL is %v, want 2 weeks", ttl)
+	}
+}
+
+func TestRecordRoundTrip(t *testing.T) {
+	s := cachestore.New(memorycache.New(memorycache.Config{}), cachestore.Config{})
+	ctx := context.Background()
+	exp := time.Now().Add(time.Hour).Round(0)
+	for _, rec := range []sessionkit.Record{
+		{Data: []byte(`{"a":1}`), Expiry: exp, UserID: "42"},
+		{Data: []byte{}, Expiry: exp},
+		{Data: bytes.Repeat([]byte{0, 1, 0xff}, 1000), Expiry: exp, UserID: strings.Repeat("ü", 300)},
+	} {
+		key := sessionkit.NewKey()
+		if _, err := s.Create(ctx, key, rec); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Load(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got.Data, rec.Data) || got.UserID != rec.UserID || !got.Expiry.Equal(rec.Expiry) {
+			t.Fatalf("Load = %+v, want %+v", got, rec)
+		}
+	}
+}
+
+func TestCorruptEntryIsNoSession(t *testing.T) {
+	c := memorycache.New(memorycache.Config{})
+	var logs bytes.Buffer
+	s := cachestore.New(c, cachestore.Config{Django: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	ctx := context.Background()
+	key := sessionkit.NewKey()
+	// What Django's cache engine would have left: a pickled dict.
+	pickled := []byte("\x80\x04\x95\x0f\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.")
+	for _, v := range [][]byte{pickled, {}, {1}, {1, 0, 0, 0, 0, 0, 0, 0, 0, 0xff}} {
+		c.Set(ctx, s.CacheKey(key), v, time.Hour)
+		if _, err := s.Load(ctx, key); !errors.Is(err, sessionkit.ErrNotFound) {
+			t.Fatalf("Load of entry %q = %v, want ErrNotFound", v, err)
+		}
+	}
+	if !strings.Contains(logs.String(), "corrupt") || strings.Contains(logs.String(), key) {
+		t.Fatalf("want a warning that does not reveal the key, got %q", logs.String())
+	}
+	// No expiry: an error, not a session that lives forever.
+	if _, err := s.Create(ctx, sessionkit.NewKey(), sessionkit.Record{Data: []byte("{}")}); err == nil {
+		t.Fatal("Create of a record without expiry succeeded")
+	}
+}
+
+// proxied returns a Store on Redis behind a fault proxy.
+func proxied(t *testing.T, timeout time.Duration) (*cachestore.Store, *faultproxy.Proxy) {
+	t.Helper()
+	p, err := faultproxy.Start(testenv.RedisAddr(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	opts, err := rediscache.ParseURL("redis://" + p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := redis.NewUniversalClient(opts)
+	t.Cleanup(func() { client.Close() })
+	rc := rediscache.New(client, rediscache.Config{Timeout: timeout})
+	// Warm the pool so that the counts below are of commands, not of the
+	// connection handshake.
+	if err := client.Ping(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	return cachestore.New(rc, cachestore.Config{Prefix: uniquePrefix(t)}), p
+}
+
+func TestOneRoundTripPerOperation(t *testing.T) {
+	s, p := proxied(t, time.Second)
+	ctx := context.Background()
+	key := sessionkit.NewKey()
+	rec := sessionkit.Record{Data: bytes.Repeat([]byte("x"), 1024), Expiry: time.Now().Add(time.Hour)}
+	for _, op := range []struct {
+		name string
+		do   func() error
+	}{
+		{"Create", func() error { _, err := s.Create(ctx, key, rec); return err }},
+		{"Load", func() error { _, err := s.Load(ctx, key); return err }},
+		{"Update", func() error { _, err := s.Update(ctx, key, rec); return err }},
+		{"Load again", func() error { _, err := s.Load(ctx, key); return err }},
+		{"Delete", func() error { return s.Delete(ctx, key) }},
+		{"Load of the deleted", func() error { _, err := s.Load(ctx, key); return ignoreNotFound(err) }},
+		{"Update of the deleted", func() error { _, err := s.Update(ctx, key, rec); return ignoreNotFound(err) }},
+	} {
+		before := p.RoundTrips()
+		if err := op.do(); err != nil {
+			t.Fatalf("%s: %v", op.name, err)
+		}
+		if n := p.RoundTrips() - before; n != 1 {
+			t.Errorf("%s took %d round trips to Redis, want 1", op.name, n)
+		}
+	}
+}
+
+func ignoreNotFound(err error) error {
+	if errors.Is(err, sessionkit.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+// With the cache unreachable, the cache engine has nowhere else to go: a
+// clear error (the application's 500) within the cache's timeout, never a
+// hang, a panic or a false "not found".
+func TestCacheDownIsAClearError(t *testing.T) {
+	const timeout = 300 * time.Millisecond
+	s, p := proxied(t, timeout)
+	ctx := context.Background()
+	key := sessionkit.NewKey()
+	rec := sessionkit.Record{Data: []byte(`{"a":1}`), Expiry: time.Now().Add(time.Hour)}
+	if _, err := s.Create(ctx, key, rec); err != nil {
+		t.Fatal(err)
+	}
+	for _, fault := range []struct {
+		name  string
+		apply func()
+	}{
+		{"stalled", p.Stall},
+		{"refusing", func() { p.Refuse(); p.DropAll() }},
+	} {
+		t.Run(fault.name, func(t *testing.T) {
+			fault.apply()
+			defer p.Restore()
+			for name, op := range map[string]func() error{
+				"Load":   func() error { _, err := s.Load(ctx, key); return err },
+				"Create": func() error { _, err := s.Create(ctx, sessionkit.NewKey(), rec); return err },
+				"Update": func() error { _, err := s.Update(ctx, key, rec); return err },
+				"Delete": func() error { return s.Delete(ctx, key) },
+			} {
+				t0 := time.Now()
+				err := op()
+				if d := time.Since(t0); d > timeout+300*time.Millisecond {
+					t.Errorf("%s took %v, want about %v", name, d, timeout)
+				}
+				if err == nil || errors.Is(err, sessionkit.ErrNotFound) || errors.Is(err, sessionkit.ErrKeyExists) {
+					t.Errorf("%s with the cache %s = %v, want a store failure", name, fault.name, err)
+				} else if !strings.HasPrefix(err.Error(), "cachestore: ") {
+					t.Errorf("%s error %q does not say where it comes from", name, err)
+				}
+			}
+		})
+	}
+	p.Restore()
+	if _, err := s.Load(ctx, key); err != nil {
+		t.Fatalf("Load after the cache came back: %v", err)
+	}
+}
