@@ -1,0 +1,76 @@
+package sessionkit
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/sessionkit/sessionkit/pyjson"
+	"github.com/sessionkit/sessionkit/signing"
+)
+
+// DjangoSessionSalt is the salt Django's db, file and cached_db engines sign
+// session data with: "django.contrib.sessions." + the SessionStore class name.
+const DjangoSessionSalt = "django.contrib.sessions.SessionStore"
+
+// DjangoCodec encodes sessions exactly as Django's SessionBase.encode does:
+// signing.dumps of the JSON with the session salt, compressed when that
+// saves space. Its output is what Django keeps in django_session.session_data
+// and in session files, so a Django app with the same SECRET_KEY reads it.
+//
+// A DjangoCodec must not be copied after first use.
+type DjangoCodec struct {
+	// SecretKey is Django's SECRET_KEY. Required.
+	SecretKey string
+	// FallbackKeys is Django's SECRET_KEY_FALLBACKS: old keys that are still
+	// accepted when decoding.
+	FallbackKeys []string
+	// Salt defaults to DjangoSessionSalt. A Django SessionStore subclass
+	// with another class name uses "django.contrib.sessions." + its name.
+	Salt string
+
+	once   sync.Once
+	signer *signing.TimestampSigner
+	err    error
+}
+
+func (c *DjangoCodec) init() {
+	c.once.Do(func() {
+		if c.SecretKey == "" {
+			c.err = errors.New("sessionkit: DjangoCodec.SecretKey is empty; set it to the Django app's SECRET_KEY")
+			return
+		}
+		salt := c.Salt
+		if salt == "" {
+			salt = DjangoSessionSalt
+		}
+		c.signer, c.err = signing.NewTimestampSigner(signing.Options{
+			Key: c.SecretKey, FallbackKeys: c.FallbackKeys, Salt: salt,
+		})
+	})
+}
+
+// Encode implements Codec.
+func (c *DjangoCodec) Encode(data *pyjson.Object) ([]byte, error) {
+	if c.init(); c.err != nil {
+		return nil, c.err
+	}
+	js, err := JSONCodec{}.Encode(data)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(c.signer.SignPayload(js, true)), nil
+}
+
+// Decode implements Codec. It fails for data signed with another key or
+// salt, tampered with, or not a JSON object.
+func (c *DjangoCodec) Decode(b []byte) (*pyjson.Object, error) {
+	if c.init(); c.err != nil {
+		return nil, c.err
+	}
+	js, err := c.signer.UnsignPayload(string(b), 0)
+	if err != nil {
+		return nil, fmt.Errorf("session data corrupted: %w", err)
+	}
+	return pyjson.DecodeObject(js)
+}
