@@ -110,6 +110,8 @@ func (a rawSQL) setInt(w http.ResponseWriter, r *http.Request, key string, v int
 	}
 }
 
-func (a rawSQL) setThree(w http.ResponseWriter, r *http.Request)        { a.setInt(w, r, "n", 42) }
-func (a rawSQL) seed(w http.ResponseWriter, r *http.Request)            { a.setInt(w, r, "n", 1) }
-func (a rawSQL) addItem(w http.ResponseWriter, r *http.Request, n int) { a.setInt(w, r, "n", a.getInt(w, r, "n")+n) }
+func (a rawSQL) setThree(w http.ResponseWriter, r *http.Request) { a.setInt(w, r, "n", 42) }
+func (a rawSQL) seed(w http.ResponseWriter, r *http.Request)     { a.setInt(w, r, "n", 1) }
+func (a rawSQL) addItem(w http.ResponseWriter, r *http.Request, n int) {
+	a.setInt(w, r, "n", a.getInt(w, r, "n")+n)
+}
