@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/sessionkit/sessionkit/store/sqlstore"
 )
@@ -21,13 +22,28 @@ type stmtLog struct {
 type execRecord struct {
 	query    string
 	affected int64
+	took     time.Duration
 }
 
-func (l *stmtLog) add(query string, res driver.Result) {
+func (l *stmtLog) add(query string, res driver.Result, start time.Time) {
+	took := time.Since(start)
 	n, _ := res.RowsAffected()
 	l.mu.Lock()
-	l.execs = append(l.execs, execRecord{query, n})
+	l.execs = append(l.execs, execRecord{query, n, took})
 	l.mu.Unlock()
+}
+
+// durations lists how long each statement starting with prefix took.
+func (l *stmtLog) durations(prefix string) []time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []time.Duration
+	for _, e := range l.execs {
+		if strings.HasPrefix(e.query, prefix) {
+			out = append(out, e.took)
+		}
+	}
+	return out
 }
 
 func (l *stmtLog) reset() {
@@ -106,9 +122,10 @@ func (c *countingConn) PrepareContext(ctx context.Context, query string) (driver
 }
 
 func (c *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	start := time.Now()
 	res, err := c.Conn.(driver.ExecerContext).ExecContext(ctx, query, args)
 	if err == nil {
-		c.log.add(query, res)
+		c.log.add(query, res, start)
 	}
 	return res, err
 }
@@ -124,9 +141,10 @@ type countingStmt struct {
 }
 
 func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	start := time.Now()
 	res, err := s.Stmt.(driver.StmtExecContext).ExecContext(ctx, args)
 	if err == nil {
-		s.log.add(s.query, res)
+		s.log.add(s.query, res, start)
 	}
 	return res, err
 }

@@ -230,6 +230,11 @@ func open(ctx context.Context, rawURL string, cfg Config, drivers []string) (*St
 		return nil, fmt.Errorf("sqlstore: Config.Dialect is %q but the URL is a %s database", cfg.Dialect, src.Dialect)
 	}
 	cfg.Dialect = src.Dialect
+	// Check the configuration before connecting: opening an SQLite URL
+	// creates the file.
+	if _, err := cfg.check(); err != nil {
+		return nil, err
+	}
 	db, err := sql.Open(src.Driver, src.DSN)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open %s: %w", redact(rawURL), err)

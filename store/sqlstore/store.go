@@ -142,31 +142,15 @@ func New(db *sql.DB, cfg Config) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("sqlstore: New needs a *sql.DB, got nil")
 	}
-	d := cfg.Dialect
-	if d == "" {
-		var err error
-		if d, err = detectDialect(db.Driver()); err != nil {
-			return nil, err
-		}
-	} else if !d.valid() {
-		return nil, fmt.Errorf("sqlstore: unknown dialect %q: use sqlstore.SQLite, sqlstore.Postgres or sqlstore.MySQL", d)
-	}
-	name := cfg.Table
-	if name == "" {
-		name = DefaultTable
-		if cfg.Django {
-			name = DjangoTable
-		}
-	}
-	t, err := parseTable(name)
+	t, err := cfg.check()
 	if err != nil {
 		return nil, err
 	}
-	if cfg.ClearBatchSize < 0 {
-		return nil, fmt.Errorf("sqlstore: ClearBatchSize %d is negative; use 0 for the default of %d", cfg.ClearBatchSize, DefaultClearBatchSize)
-	}
-	if cfg.CleanupInterval < 0 {
-		return nil, fmt.Errorf("sqlstore: CleanupInterval %v is negative; use 0 for no janitor", cfg.CleanupInterval)
+	d := cfg.Dialect
+	if d == "" {
+		if d, err = detectDialect(db.Driver()); err != nil {
+			return nil, err
+		}
 	}
 	s := &Store{
 		db:      db,
@@ -192,6 +176,27 @@ func New(db *sql.DB, cfg Config) (*Store, error) {
 		go s.janitor(ctx, cfg.CleanupInterval)
 	}
 	return s, nil
+}
+
+// check validates cfg and returns its table.
+func (cfg *Config) check() (table, error) {
+	if cfg.Dialect != "" && !cfg.Dialect.valid() {
+		return table{}, fmt.Errorf("sqlstore: unknown dialect %q: use sqlstore.SQLite, sqlstore.Postgres or sqlstore.MySQL", cfg.Dialect)
+	}
+	if cfg.ClearBatchSize < 0 {
+		return table{}, fmt.Errorf("sqlstore: ClearBatchSize %d is negative; use 0 for the default of %d", cfg.ClearBatchSize, DefaultClearBatchSize)
+	}
+	if cfg.CleanupInterval < 0 {
+		return table{}, fmt.Errorf("sqlstore: CleanupInterval %v is negative; use 0 for no janitor", cfg.CleanupInterval)
+	}
+	name := cfg.Table
+	if name == "" {
+		name = DefaultTable
+		if cfg.Django {
+			name = DjangoTable
+		}
+	}
+	return parseTable(name)
 }
 
 func (s *Store) log() *slog.Logger {
