@@ -1,0 +1,108 @@
+// Package cacheddb is Django's cached_db engine as a wrapper: any database
+// store (store/sqlstore, or any sessionkit.Store) is the truth, and a shared
+// cache (cache/rediscache, cache/memcache, any cache.Cache) holds copies, so
+// that a session read costs one cache round trip and no query.
+//
+//	Load    cache Get; on a miss, db Load, then cache Add (refill)
+//	Create  db Create, then cache Set
+//	Update  db Update, then cache Set
+//	Delete  db Delete, then a cache tombstone
+//
+// ClearExpired and UserSessions go to the database store when it has them
+// (cache entries expire with their sessions); DeleteUserSessions also
+// invalidates the cache entries of the sessions it deletes.
+//
+// # The cache may fail; sessions may not
+//
+// When the cache is down, slow, cut off or evicting, the store logs it
+// (ERROR for a failed write, as Django ≥ 5.1 does, WARN for a failed read;
+// at most one line per second for each) and serves from the database:
+// no error reaches the application and no write is lost, because the
+// database is written first and its errors are the only ones returned.
+// After a cache error the store leaves the cache alone for
+// Config.CacheBackoff (default 1 s), so an outage costs one cache timeout
+// per second, not one per request; then it tries the cache again.
+//
+// # Never a stale session
+//
+// Django (every version) can serve an old session from the cache: when the
+// cache write after a database write fails, the previous entry stays, and a
+// later read returns it; a cache cut off from the network comes back with
+// all its old entries. sessionkit cannot ask the database on every cache
+// hit (that is the cost the cache exists to avoid), so it makes stale
+// entries recognisable instead:
+//
+//  1. Every entry carries a stamp: the writer's clock just before the
+//     database operation whose result it holds. An entry stamped at time s
+//     is at least as new as the database was at s.
+//
+//  2. A fence, a time, says "entries stamped before this may be stale". A
+//     cache hit stamped at or before the fence is not trusted: the store
+//     reads the database, returns that, and deletes the entry (a delete
+//     can never make anything staler; the next read refills it).
+//
+//  3. Whenever a cache write fails — a Set after a database write, a refill,
+//     a tombstone — its outcome is unknown: it may not have happened (the
+//     old entry stays) or it may land later (a request stuck in a cut
+//     network is delivered when the network heals). Either way the process
+//     raises the fence to now + 2×Config.ClockSkew before the operation
+//     returns: in its own memory at once, and in the database, as a record
+//     of the database store under the reserved key FenceKey, so that the
+//     other processes sharing the cache learn it. The margin of ClockSkew
+//     (default 1 s) covers the difference between the machines' clocks;
+//     raising it by twice that lets one raise cover the failures of the
+//     next ClockSkew, so an outage costs about one fence write per
+//     process per second.
+//
+//  4. Each process reads the fence from the database every
+//     Config.FenceInterval (default 1 s) in the background, and — before it
+//     trusts its next cache hit — right after it has itself seen the cache
+//     fail, so a process that was cut off with the others never trusts
+//     what the cache kept through the cut.
+//
+//  5. A refill uses Add, never Set, so it cannot overwrite a newer entry
+//     written concurrently by an update; a delete writes a tombstone
+//     (Config.TombstoneTTL, default 1 minute) rather than removing the
+//     entry, so that a refill racing the delete (it read the session just
+//     before the delete) cannot bring it back; and a refill whose database
+//     read took longer than a quarter of TombstoneTTL is not written.
+//
+// What this guarantees: the process whose cache write failed never reads the
+// old entry again; nor does any process that saw the cache fail itself
+// (a cut that affected everyone: a cache restart, a network partition of the
+// cache); any other process stops trusting the old entry within
+// FenceInterval of the failure. That last window cannot be closed without a
+// database query on every hit: when one process cannot reach the cache and
+// another can, the database is the only thing both see, and a hit that must
+// not consult it can only learn of the failure as fast as it polls. A cache
+// entry is also trusted when the cache evicts a just-written entry in the
+// instant between a concurrent refill's database read and its Add; a cache
+// with LRU eviction never picks an entry that new.
+//
+// The fence costs nothing while the cache is healthy: one small database
+// read per process per FenceInterval, and none on the request path. After a
+// failure, every session's next read goes to the database once (and is
+// deleted then refilled in the cache), for 2×ClockSkew after the last
+// failure.
+//
+// # Keys, values and Django
+//
+// A cache key is Config.Prefix (default "django.contrib.sessions.cached_db",
+// Django's) followed by sessionkit.KeyHash of the session key, or by the raw
+// key with Config.Django. The database store must be in the matching mode
+// (sqlstore's Config.Django) for Django to share the rows. Django's own
+// cache entries are pickled dicts, which sessionkit never reads: an entry
+// written by Django is ignored (read from the database instead), and the
+// first byte of sessionkit's entries is not a pickle opcode, so Django's
+// Redis cache treats them as misses too. To share one Redis with a Django
+// project that uses cached_db, use Django's exact keys (Prefix
+// ":1:django.contrib.sessions.cached_db" for KEY_PREFIX "" and VERSION 1):
+// then each side's writes overwrite the other's entries and neither serves
+// the other's stale copy. Do not share memcached keys with Django: its
+// pymemcache client hands an entry stored without its flags back as raw
+// bytes instead of failing.
+//
+// The fence record lives in the database store under FenceKey, with a far
+// expiry and no user. It is not a session: this store refuses FenceKey as a
+// session key, and its data, a decimal number, fails any codec.
+package cacheddb
