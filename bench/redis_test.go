@@ -59,6 +59,8 @@ func (a rawRedis) setInt(w http.ResponseWriter, r *http.Request, _ string, v int
 	}
 }
 
-func (a rawRedis) setThree(w http.ResponseWriter, r *http.Request)        { a.setInt(w, r, "n", 42) }
-func (a rawRedis) seed(w http.ResponseWriter, r *http.Request)            { a.setInt(w, r, "n", 1) }
-func (a rawRedis) addItem(w http.ResponseWriter, r *http.Request, n int) { a.setInt(w, r, "n", a.getInt(w, r, "n")+n) }
+func (a rawRedis) setThree(w http.ResponseWriter, r *http.Request) { a.setInt(w, r, "n", 42) }
+func (a rawRedis) seed(w http.ResponseWriter, r *http.Request)     { a.setInt(w, r, "n", 1) }
+func (a rawRedis) addItem(w http.ResponseWriter, r *http.Request, n int) {
+	a.setInt(w, r, "n", a.getInt(w, r, "n")+n)
+}
