@@ -1,0 +1,34 @@
+package config
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/sessionkit/sessionkit"
+	"github.com/sessionkit/sessionkit/cache"
+	"github.com/sessionkit/sessionkit/store/cacheddb"
+	"github.com/sessionkit/sessionkit/store/cachestore"
+	"github.com/sessionkit/sessionkit/store/cookiestore"
+)
+
+func newCacheStore(c cache.Cache, s *Settings, log *slog.Logger) (sessionkit.Store, error) {
+	return cachestore.New(c, cachestore.Config{Django: s.Django, Logger: log}), nil
+}
+
+func newCachedDBStore(db sessionkit.Store, c cache.Cache, s *Settings, log *slog.Logger) (sessionkit.Store, error) {
+	return cacheddb.New(db, c, cacheddb.Config{Django: s.Django, Logger: log}), nil
+}
+
+func newCookieStore(s *Settings, log *slog.Logger) (sessionkit.Store, error) {
+	st, err := cookiestore.New(cookiestore.Config{
+		SecretKey:    s.SecretKey,
+		FallbackKeys: s.SecretKeyFallbacks,
+		Django:       s.Django,
+		MaxAge:       s.CookieAge,
+		Logger:       log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("signed_cookies engine: %w", err)
+	}
+	return st, nil
+}

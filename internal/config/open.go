@@ -1,0 +1,273 @@
+package config
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"log/slog"
+	"net/url"
+	"os"
+
+	"strings"
+
+	"github.com/sessionkit/sessionkit"
+	"github.com/sessionkit/sessionkit/cache"
+	"github.com/sessionkit/sessionkit/cache/memcache"
+	"github.com/sessionkit/sessionkit/cache/memorycache"
+	"github.com/sessionkit/sessionkit/cache/rediscache"
+	"github.com/sessionkit/sessionkit/store/filestore"
+	"github.com/sessionkit/sessionkit/store/memstore"
+	"github.com/sessionkit/sessionkit/store/sqlstore"
+
+	// The database drivers DATABASE_URL may name.
+	_ "github.com/go-sql-driver/mysql"
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+)
+
+// ErrNoSecretKey is returned by Open when the engine needs SECRET_KEY (to
+// sign cookies or session data) and there is none.
+var ErrNoSecretKey = errors.New("config: SECRET_KEY is empty")
+
+// ErrUnavailable is returned by Open for an engine or cache that this build
+// of sessionkit does not include.
+var ErrUnavailable = errors.New("config: not available")
+
+// Open opens the store the settings name and returns a Manager configured
+// with them, and a function that closes the store and its connections.
+// The db engine creates its table if it does not exist.
+//
+// In Django mode the db, file, cache and cached_db engines keep data in
+// Django's signed format, so SecretKey must be set (see LoadSecretKey); so
+// must it for the signed_cookies engine in either mode.
+func (s *Settings) Open(ctx context.Context, log *slog.Logger) (*sessionkit.Manager, func() error, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	needsKey := s.Engine == EngineSignedCookies || (s.Django && s.Engine != EngineMemory)
+	if needsKey && s.SecretKey == "" {
+		return nil, nil, fmt.Errorf("%w: the %s engine in %s signs with it; set SECRET_KEY (or --secret-key)", ErrNoSecretKey, s.Engine, s.modeName())
+	}
+	store, closeStore, err := s.openStore(ctx, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := &sessionkit.Manager{
+		Store:                  store,
+		CookieName:             s.CookieName,
+		CookieAge:              s.CookieAge,
+		CookieDomain:           s.CookieDomain,
+		CookiePath:             s.CookiePath,
+		CookieSecure:           s.CookieSecure,
+		CookieScriptAccessible: !s.CookieHTTPOnly,
+		CookieSameSite:         s.SameSite(),
+		SaveEveryRequest:       s.SaveEveryRequest,
+		ExpireAtBrowserClose:   s.ExpireAtBrowserClose,
+		IdleTimeout:            s.IdleTimeout,
+		Lifetime:               s.Lifetime,
+		Logger:                 log,
+	}
+	// The signed-cookie store signs by itself and takes the JSON codec; the
+	// server-side engines write Django's session_data in Django mode.
+	if s.Django && s.Engine != EngineSignedCookies && s.Engine != EngineMemory {
+		m.Codec = &sessionkit.DjangoCodec{SecretKey: s.SecretKey, FallbackKeys: s.SecretKeyFallbacks}
+	}
+	return m, closeStore, nil
+}
+
+func (s *Settings) modeName() string {
+	if s.Django {
+		return "Django mode"
+	}
+	return "native mode"
+}
+
+func (s *Settings) openStore(ctx context.Context, log *slog.Logger) (sessionkit.Store, func() error, error) {
+	switch s.Engine {
+	case EngineMemory:
+		st := memstore.New(s.CookieAge / 4)
+		return st, st.Close, nil
+	case EngineDB:
+		st, err := s.openDB(ctx, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		return st, st.Close, nil
+	case EngineFile:
+		dir := s.FilePath
+		if dir == "" {
+			dir = os.TempDir()
+		}
+		st, err := filestore.New(filestore.Config{
+			Dir:        dir,
+			CookieName: s.CookieName,
+			Django:     s.Django,
+			MaxAge:     s.CookieAge,
+			Logger:     log,
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("SESSION_FILE_PATH: %w", err)
+		}
+		return st, st.Close, nil
+	case EngineCache:
+		c, closeCache, err := s.openCache()
+		if err != nil {
+			return nil, nil, err
+		}
+		st, err := newCacheStore(c, s, log)
+		if err != nil {
+			closeCache()
+			return nil, nil, err
+		}
+		return st, closeCache, nil
+	case EngineCachedDB:
+		db, err := s.openDB(ctx, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		c, closeCache, err := s.openCache()
+		if err != nil {
+			db.Close()
+			return nil, nil, err
+		}
+		st, err := newCachedDBStore(db, c, s, log)
+		if err != nil {
+			closeCache()
+			db.Close()
+			return nil, nil, err
+		}
+		return st, func() error { return errors.Join(closeCache(), db.Close()) }, nil
+	case EngineSignedCookies:
+		st, err := newCookieStore(s, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		return st, func() error { return nil }, nil
+	}
+	return nil, nil, fmt.Errorf("SESSION_ENGINE=%q is not a session engine; use one of %s", s.Engine, strings.Join(engines, ", "))
+}
+
+func (s *Settings) openDB(ctx context.Context, log *slog.Logger) (*sqlstore.Store, error) {
+	st, err := sqlstore.Open(ctx, s.DatabaseURL, sqlstore.Config{
+		Django:      s.Django,
+		CreateTable: true,
+		Logger:      log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	return st, nil
+}
+
+// openCache opens the cache CacheURL names.
+func (s *Settings) openCache() (cache.Cache, func() error, error) {
+	scheme, _, _ := strings.Cut(s.CacheURL, "://")
+	switch strings.ToLower(scheme) {
+	case "locmem":
+		return memorycache.New(memorycache.Config{}), func() error { return nil }, nil
+	case "redis", "rediss", "redis+cluster", "rediss+cluster", "redis+sentinel", "rediss+sentinel":
+		c, err := rediscache.Open(s.CacheURL)
+		if err != nil {
+			return nil, nil, fmt.Errorf("CACHE_URL: %w", err)
+		}
+		return c, c.Close, nil
+	case "memcached", "memcache", "pymemcache":
+		c, err := memcache.Open(s.CacheURL)
+		if err != nil {
+			return nil, nil, fmt.Errorf("CACHE_URL: %w", err)
+		}
+		return c, c.Close, nil
+	}
+	return nil, nil, fmt.Errorf("CACHE_URL=%q: unknown cache; use locmem://, redis://host:6379/0 or memcached://host:11211", redact(s.CacheURL))
+}
+
+// Describe says in a few words which engine and store the settings use, for
+// a start-up line: "db engine, SQLite file sessionkit.db, native formats".
+func (s *Settings) Describe() string {
+	var where string
+	switch s.Engine {
+	case EngineDB:
+		where = describeDB(s.DatabaseURL)
+	case EngineFile:
+		dir := s.FilePath
+		if dir == "" {
+			dir = os.TempDir()
+		}
+		where = "files in " + dir
+	case EngineCache:
+		where = describeCache(s.CacheURL)
+	case EngineCachedDB:
+		where = describeCache(s.CacheURL) + " in front of " + describeDB(s.DatabaseURL)
+	case EngineSignedCookies:
+		where = "the session kept in the browser's cookie"
+	case EngineMemory:
+		where = "this process's memory (sessions end when it stops)"
+	}
+	mode := "native formats"
+	if s.Django {
+		mode = "Django-compatible formats"
+	}
+	return fmt.Sprintf("%s engine, %s, %s", s.Engine, where, mode)
+}
+
+func describeDB(raw string) string {
+	if p, ok, mem := sqlitePath(raw); ok {
+		if mem {
+			return "an in-memory SQLite database (sessions end when the process stops)"
+		}
+		return "SQLite file " + p
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "the database at DATABASE_URL"
+	}
+	kind := "PostgreSQL"
+	if s := strings.ToLower(u.Scheme); s == "mysql" || s == "mariadb" {
+		kind = "MySQL"
+	}
+	return fmt.Sprintf("%s at %s%s", kind, u.Host, u.Path)
+}
+
+func describeCache(raw string) string {
+	scheme, rest, _ := strings.Cut(raw, "://")
+	switch strings.ToLower(scheme) {
+	case "locmem":
+		return "this process's memory cache (sessions end when it stops)"
+	case "memcached", "memcache", "pymemcache":
+		host, _, _ := strings.Cut(rest, "?")
+		return "memcached at " + host
+	}
+	host := rest
+	if i := strings.LastIndex(host, "@"); i >= 0 {
+		host = host[i+1:]
+	}
+	host, _, _ = strings.Cut(host, "?")
+	return "Redis at " + host
+}
+
+// sqlitePath returns the file a sqlite:// URL names (ok false for another
+// database); mem is true for an in-memory database.
+func sqlitePath(raw string) (path string, ok, mem bool) {
+	scheme, rest, found := strings.Cut(raw, "://")
+	if !found || (!strings.EqualFold(scheme, "sqlite") && !strings.EqualFold(scheme, "sqlite3")) {
+		return "", false, false
+	}
+	rest, _, _ = strings.Cut(rest, "?")
+	if rest == "" || rest == ":memory:" || rest == "/:memory:" || !strings.HasPrefix(rest, "/") {
+		return "", true, true
+	}
+	p, err := url.PathUnescape(rest[1:])
+	if err != nil || p == "" {
+		return "", true, true
+	}
+	return p, true, false
+}
+
+// redact hides the password of a URL.
+func redact(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return "(unparseable URL)"
+}
