@@ -27,16 +27,18 @@
 //	pool_timeout=1s     waiting for a free connection (default 1s)
 //	pool_size=N         connections per node (default 10 per CPU)
 //	min_idle_conns=N    connections kept open while idle (default 0)
-//	max_retries=N       retries of a failed command, -1 for none (default 1)
+//	max_retries=N       retries of a failed command, -1 for none (default 3)
 //	client_name=NAME    CLIENT SETNAME on every connection
 //	skip_verify=true    do not verify the server's TLS certificate (tests only)
 //	master=NAME         the Sentinel master set (Sentinel URLs only; required)
 //	sentinel_user=U, sentinel_password=P   credentials for the sentinels
 //
-// The defaults are shorter than go-redis's own (5 s to dial, 3 s to read,
-// 3 retries), so that a dead or unreachable server costs a request about a
-// second and a clear error rather than ten seconds; Config.Timeout bounds
-// every operation as a whole on top of that.
+// The timeouts are shorter than go-redis's own (5 s to dial, 3 s to read),
+// so that a dead or unreachable server costs a request about a second and a
+// clear error rather than ten seconds; Config.Timeout bounds every
+// operation as a whole, retries included. Retries stay (go-redis's 3): they
+// are what replaces pooled connections that a server restart or a
+// middlebox has closed, without failing the command.
 package rediscache
 
 import (

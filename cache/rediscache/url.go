@@ -20,7 +20,7 @@ const (
 	DefaultReadTimeout  = 500 * time.Millisecond
 	DefaultWriteTimeout = 500 * time.Millisecond
 	DefaultPoolTimeout  = time.Second
-	DefaultMaxRetries   = 1
+	DefaultMaxRetries   = 3
 )
 
 // ErrBadURL is wrapped by every error of ParseURL.
