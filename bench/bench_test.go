@@ -173,7 +173,7 @@ func BenchmarkUntouched(b *testing.B)       { scenario(b, "/seed", "/untouched",
 // allLibs lists every library and store compared.
 func allLibs() []lib {
 	var out []lib
-	for _, group := range [][]lib{sessionkitLibs(), scsLibs(), gorillaLibs(), sqlLibs(), redisLibs(), fileLibs()} {
+	for _, group := range [][]lib{sessionkitLibs(), scsLibs(), gorillaLibs(), sqlLibs(), redisLibs(), fileLibs(), cookieLibs()} {
 		out = append(out, group...)
 	}
 	return out
