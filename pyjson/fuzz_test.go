@@ -1,0 +1,123 @@
+package pyjson_test
+
+import (
+	"math"
+	"math/big"
+	"testing"
+
+	"github.com/sessionkit/sessionkit/pyjson"
+)
+
+// equal compares decoded values exactly: types, key order of *Object,
+// float bits (so -0.0 differs from 0.0 and NaN equals NaN).
+func equal(a, b any) bool {
+	switch x := a.(type) {
+	case nil:
+		return b == nil
+	case bool, string, int, int64:
+		return a == b
+	case float64:
+		y, ok := b.(float64)
+		return ok && (math.Float64bits(x) == math.Float64bits(y) || math.IsNaN(x) && math.IsNaN(y))
+	case *big.Int:
+		y, ok := b.(*big.Int)
+		return ok && x.Cmp(y) == 0
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !equal(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			w, ok := y[k]
+			if !ok || !equal(v, w) {
+				return false
+			}
+		}
+		return true
+	case *pyjson.Object:
+		y, ok := b.(*pyjson.Object)
+		if !ok || x.Len() != y.Len() {
+			return false
+		}
+		xk, yk := x.Keys(), y.Keys()
+		for i, k := range xk {
+			if yk[i] != k {
+				return false
+			}
+			v, _ := x.Get(k)
+			w, _ := y.Get(k)
+			if !equal(v, w) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+// FuzzUnmarshal: decoding never panics, and whatever decodes is written by
+// Marshal in a form that decodes to an equal value and is written
+// identically again (Marshal's output is a fixed point).
+func FuzzUnmarshal(f *testing.F) {
+	for _, s := range []string{
+		`{"a":1,"b":[1.0,2,1e400,NaN,-Infinity],"a":3}`,
+		`{"user":{"id":42,"roles":["admin","staff"],"prefs":{"theme":"dark","tz":null}}}`,
+		`"\ud83d\ude00\ud800x\u00e9"`,
+		"\"\xc3\xa9\xff\"",
+		`[1e16,1000000000000000.0,9999999999999998.0,0.0001,1e-05,-0.0,2.5e-07,5e-324]`,
+		`18446744073709551617`,
+		`[[[[{}]]]]`,
+		`{"a" 1}`,
+		`"\ud800\u`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		v, err := pyjson.UnmarshalOrdered(data)
+		m, errMap := pyjson.Unmarshal(data)
+		if (err == nil) != (errMap == nil) {
+			t.Fatalf("UnmarshalOrdered err %v but Unmarshal err %v", err, errMap)
+		}
+		if err != nil {
+			return
+		}
+		out, err := pyjson.Marshal(v)
+		if err != nil {
+			t.Fatalf("Marshal(UnmarshalOrdered(%q)): %v", data, err)
+		}
+		v2, err := pyjson.UnmarshalOrdered(out)
+		if err != nil {
+			t.Fatalf("re-decoding %q: %v", out, err)
+		}
+		if !equal(v, v2) {
+			t.Fatalf("%q decoded, written as %q, decodes differently", data, out)
+		}
+		out2, err := pyjson.Marshal(v2)
+		if err != nil || string(out2) != string(out) {
+			t.Fatalf("second write %q (err %v) differs from first %q", out2, err, out)
+		}
+		for _, c := range out {
+			if c < 0x20 || c > 0x7e {
+				t.Fatalf("Marshal wrote byte %#x outside printable ASCII: %q", c, out)
+			}
+		}
+		mout, err := pyjson.Marshal(m)
+		if err != nil {
+			t.Fatalf("Marshal(Unmarshal(%q)): %v", data, err)
+		}
+		if m2, err := pyjson.Unmarshal(mout); err != nil || !equal(m, m2) {
+			t.Fatalf("map form of %q does not round-trip: %q, %v", data, mout, err)
+		}
+	})
+}
