@@ -1,0 +1,143 @@
+package signing_test
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sessionkit/sessionkit/pyjson"
+	"github.com/sessionkit/sessionkit/signing"
+)
+
+const benchKey = "django-insecure-interop-test-key-0123456789abcdef"
+
+// benchPayloads are session-like objects: "small" makes a token of about
+// 200 bytes, "1KB" about a kilobyte of JSON.
+func benchPayloads() map[string]any {
+	small := new(pyjson.Object)
+	small.Set("_auth_user_id", "42")
+	small.Set("_auth_user_backend", "django.contrib.auth.backends.ModelBackend")
+	small.Set("cart", []any{"A1", "B2"})
+	small.Set("n", 1)
+	large := new(pyjson.Object)
+	for i := range 20 {
+		large.Set(fmt.Sprintf("key_%02d", i), fmt.Sprintf("value %d: %s", i, strings.Repeat("é-x", 10)))
+	}
+	return map[string]any{"small": small, "1KB": large}
+}
+
+// BenchmarkHMACSHA256 is the yardstick: one HMAC-SHA256 over a 200-byte
+// token, with the key set up per operation (as a one-shot Loads must) and
+// with a keyed state reused (as a long-lived Signer does).
+func BenchmarkHMACSHA256(b *testing.B) {
+	key := sha256.Sum256([]byte("django.core.signingsigner" + benchKey))
+	msg := []byte(strings.Repeat("x", 200))
+	b.Run("200B/new", func(b *testing.B) {
+		b.SetBytes(int64(len(msg)))
+		b.ReportAllocs()
+		for b.Loop() {
+			m := hmac.New(sha256.New, key[:])
+			m.Write(msg)
+			m.Sum(nil)
+		}
+	})
+	b.Run("200B/reused", func(b *testing.B) {
+		b.SetBytes(int64(len(msg)))
+		b.ReportAllocs()
+		m := hmac.New(sha256.New, key[:])
+		var sum [sha256.Size]byte
+		for b.Loop() {
+			m.Reset()
+			m.Write(msg)
+			m.Sum(sum[:0])
+		}
+	})
+}
+
+func BenchmarkSign(b *testing.B) {
+	s, _ := signing.NewSigner(signing.Options{Key: benchKey})
+	value := strings.Repeat("v", 150)
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Sign(value)
+	}
+}
+
+func BenchmarkUnsign(b *testing.B) {
+	s, _ := signing.NewSigner(signing.Options{Key: benchKey})
+	signed := s.Sign(strings.Repeat("v", 150))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Unsign(signed); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDumps(b *testing.B) {
+	for name, obj := range benchPayloads() {
+		for _, compress := range []bool{false, true} {
+			b.Run(fmt.Sprintf("%s/compress=%v", name, compress), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := signing.Dumps(obj, benchKey, "", compress); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+func BenchmarkLoads(b *testing.B) {
+	for name, obj := range benchPayloads() {
+		for _, compress := range []bool{false, true} {
+			token, _ := signing.Dumps(obj, benchKey, "", compress)
+			b.Run(fmt.Sprintf("%s/compress=%v", name, compress), func(b *testing.B) {
+				b.ReportMetric(float64(len(token)), "token-bytes")
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := signing.Loads(token, benchKey, "", 0); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// The hot path of a session codec: one TimestampSigner, reused.
+func BenchmarkTimestampSigner(b *testing.B) {
+	s, _ := signing.NewTimestampSigner(signing.Options{Key: benchKey, Salt: signing.DefaultSalt})
+	for name, obj := range benchPayloads() {
+		js, _ := pyjson.Marshal(obj)
+		for _, compress := range []bool{false, true} {
+			token := s.SignPayload(js, compress)
+			b.Run(fmt.Sprintf("SignObject/%s/compress=%v", name, compress), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					s.SignObject(obj, compress)
+				}
+			})
+			b.Run(fmt.Sprintf("UnsignObject/%s/compress=%v", name, compress), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := s.UnsignObject(token, time.Hour); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			b.Run(fmt.Sprintf("UnsignPayload/%s/compress=%v", name, compress), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := s.UnsignPayload(token, time.Hour); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,134 @@
+package signing
+
+import (
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync"
+)
+
+// The pools below only recycle memory: what comes out of them is reset
+// before use, so they hold no state anyone can observe. zlib's writer in
+// particular allocates close to a megabyte, which would otherwise be paid
+// on every compressed Dumps.
+var (
+	zwriters sync.Pool // of *zbuf
+	zreaders sync.Pool // of *zreader
+	scratch  sync.Pool // of *scratchBuf
+)
+
+// maxPooled is the largest buffer worth keeping for reuse; a rare huge
+// payload should not pin its memory in a pool.
+const maxPooled = 64 << 10
+
+// zbuf is a zlib writer with the buffer it writes to.
+type zbuf struct {
+	bytes.Buffer
+	w *zlib.Writer
+}
+
+// compressIfSmaller compresses data at zlib's default level (6, as
+// Python's zlib.compress) and returns the result if it is at least two
+// bytes shorter, Django's rule; otherwise nil. Return the zbuf with
+// putZbuf.
+func compressIfSmaller(data []byte) *zbuf {
+	z, _ := zwriters.Get().(*zbuf)
+	if z == nil {
+		z = new(zbuf)
+		z.w = zlib.NewWriter(&z.Buffer)
+	} else {
+		z.Reset()
+		z.w.Reset(&z.Buffer)
+	}
+	// Writing to a bytes.Buffer cannot fail.
+	z.w.Write(data)
+	z.w.Close()
+	if z.Len() < len(data)-1 {
+		return z
+	}
+	putZbuf(z)
+	return nil
+}
+
+func putZbuf(z *zbuf) {
+	if z.Cap() <= maxPooled {
+		zwriters.Put(z)
+	}
+}
+
+// zreader is a zlib reader with the buffers it reads from.
+type zreader struct {
+	r   io.ReadCloser
+	src bytes.Reader
+	raw []byte // the base64-decoded, still compressed payload
+}
+
+// decompressB64 base64-decodes s, inflates it and appends the result to
+// dst, failing with ErrPayloadTooLarge past limit bytes.
+func decompressB64(dst []byte, s string, limit int) ([]byte, error) {
+	zr, _ := zreaders.Get().(*zreader)
+	if zr == nil {
+		zr = new(zreader)
+	}
+	defer func() {
+		if cap(zr.raw) <= maxPooled {
+			zreaders.Put(zr)
+		}
+	}()
+	raw, err := appendB64Decode(zr.raw[:0], s)
+	zr.raw = raw
+	if err != nil {
+		return dst, err
+	}
+	zr.src.Reset(raw)
+	if zr.r == nil {
+		zr.r, err = zlib.NewReader(&zr.src)
+	} else {
+		err = zr.r.(zlib.Resetter).Reset(&zr.src, nil)
+	}
+	if err != nil {
+		zr.r = nil // a failed NewReader leaves nothing to reuse
+		return dst, fmt.Errorf("%w: zlib: %w", ErrMalformed, err)
+	}
+	start := len(dst)
+	// Sessions compress about 2-4 times; grow once for the usual case.
+	dst = slices.Grow(dst, min(4*len(raw)+64, limit+1))
+	for {
+		if len(dst) == cap(dst) {
+			// Double what was decoded, but never past the limit: a payload
+			// at the limit costs at most twice the limit in allocations.
+			got := len(dst) - start
+			dst = slices.Grow(dst, max(min(got, limit+1-got), 512))
+		}
+		n, err := zr.r.Read(dst[len(dst):cap(dst)])
+		dst = dst[:len(dst)+n]
+		if len(dst)-start > limit {
+			return dst[:start], fmt.Errorf("%w: more than %d bytes; raise Options.MaxDecompressedSize if such payloads are expected", ErrPayloadTooLarge, limit)
+		}
+		if errors.Is(err, io.EOF) {
+			return dst, nil
+		}
+		if err != nil {
+			return dst[:start], fmt.Errorf("%w: zlib: %w", ErrMalformed, err)
+		}
+	}
+}
+
+// scratchBuf is a reusable buffer for JSON on its way in or out.
+type scratchBuf struct{ b []byte }
+
+func getScratch() *scratchBuf {
+	if b, _ := scratch.Get().(*scratchBuf); b != nil {
+		return b
+	}
+	return &scratchBuf{b: make([]byte, 0, 512)}
+}
+
+func putScratch(b *scratchBuf) {
+	if cap(b.b) <= maxPooled {
+		scratch.Put(b)
+	}
+}
