@@ -47,3 +47,30 @@ func BenchmarkLookup(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkSignedGet(b *testing.B) {
+	s := &Signer{SecretKey: djangoSecretKey, Now: fixedClock(frozen)}
+	signed, err := s.Sign("prefs", `{"theme":"dark"}`, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Cookie", "sessionid=3jm1ls2kcfz9rw5vbo6tq8xhe0ydnpa4; prefs="+Quote(signed))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.Get(r, "prefs", "", time.Hour); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkSignedSet(b *testing.B) {
+	s := &Signer{SecretKey: djangoSecretKey, Now: fixedClock(frozen)}
+	w := httptest.NewRecorder()
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := s.Set(w, "prefs", `{"theme":"dark"}`, "", Options{MaxAge: time.Hour}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"math/rand/v2"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -370,3 +371,120 @@ func TestDjangoCookies(t *testing.T) {
 		}
 	}
 }
+
+// TestDjangoSignedCookies: set_signed_cookie in Django and Signer.Set (the
+// legacy scheme, which Django 3.2 uses) write identical headers; and each
+// side's get_signed_cookie reads the other's cookie with the same outcome at
+// several later times and maximum ages.
+func TestDjangoSignedCookies(t *testing.T) {
+	if v := testenv.DjangoVersion(t); !strings.HasPrefix(v, "3.") && !strings.HasPrefix(v, "4.") {
+		t.Skipf("this test uses the legacy salt of Django < 5.2.15; Django %s is installed", v)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	type tc struct {
+		name, value, salt string
+		o                 Options
+		kw                map[string]any
+	}
+	var cases []tc
+	for i := range 60 {
+		c := tc{name: randName(rng), value: randText(rng, rng.IntN(20)), salt: randText(rng, rng.IntN(4)), kw: map[string]any{}}
+		if i < 3 {
+			c.name = []string{"c", "basket", "prefs"}[i]
+		}
+		if !isLegal(c.name) || isReserved(c.name) {
+			c.name = "n" + strings.Map(func(r rune) rune {
+				if r < 0x80 && byteClass(byte(r)) == 1 {
+					return r
+				}
+				return -1
+			}, c.name)
+		}
+		if rng.IntN(2) == 0 {
+			c.kw["max_age"], c.o.MaxAge = 3600, time.Hour
+		}
+		if rng.IntN(2) == 0 {
+			c.kw["httponly"], c.o.HTTPOnly = true, true
+		}
+		cases = append(cases, c)
+	}
+	var ops []map[string]any
+	for _, c := range cases {
+		ops = append(ops, map[string]any{"op": "set_signed_cookie", "name": c.name, "value": c.value, "salt": c.salt, "kwargs": c.kw})
+	}
+	res := runDjango(t, ops)
+
+	s := &Signer{SecretKey: djangoSecretKey, LegacySalt: true, Now: fixedClock(frozen)}
+	checks := []struct {
+		after  time.Duration
+		maxAge *float64
+	}{{0, nil}, {100 * time.Second, ptr(100.0)}, {100*time.Second + time.Millisecond, ptr(100.0)}, {time.Hour, ptr(60.0)}}
+	type read struct {
+		header, name, salt string
+		now                time.Time
+		maxAge             *float64
+	}
+	var reads []read
+	for i, c := range cases {
+		if res[i].Error != "" {
+			t.Fatalf("Django set_signed_cookie(%q, %q, salt=%q): %s %s", c.name, c.value, c.salt, res[i].Error, res[i].Message)
+		}
+		djangoLine := res[i].str(t)
+		w := httptest.NewRecorder()
+		if err := s.Set(w, c.name, c.value, c.salt, c.o); err != nil {
+			t.Fatalf("Set(%q, %q, %q): %v", c.name, c.value, c.salt, err)
+		}
+		goLine := w.Header().Get("Set-Cookie")
+		if goLine != djangoLine {
+			t.Errorf("set_signed_cookie(%q, %q, salt=%q):\n  go     %q\n  django %q", c.name, c.value, c.salt, goLine, djangoLine)
+		}
+		wrong := c.salt + "x"
+		for _, line := range []string{goLine, djangoLine} {
+			pair, _, _ := strings.Cut(line, "; ")
+			for _, ch := range checks {
+				reads = append(reads, read{pair, c.name, c.salt, frozen.Add(ch.after), ch.maxAge})
+			}
+			reads = append(reads, read{pair, c.name, wrong, frozen, nil})
+			tampered := pair[:len(pair)-2] + "$$"
+			reads = append(reads, read{tampered, c.name, c.salt, frozen, nil})
+		}
+	}
+	ops = ops[:0]
+	for _, rd := range reads {
+		op := map[string]any{"op": "get_signed_cookie", "hex": hex.EncodeToString([]byte(rd.header)),
+			"name": rd.name, "salt": rd.salt, "now": float64(rd.now.UnixNano()) / 1e9}
+		if rd.maxAge != nil {
+			op["max_age"] = *rd.maxAge
+		}
+		ops = append(ops, op)
+	}
+	res = runDjango(t, ops)
+	outcomes := map[string]int{}
+	for i, rd := range reads {
+		reader := &Signer{SecretKey: djangoSecretKey, LegacySalt: true, Now: fixedClock(rd.now)}
+		var maxAge time.Duration
+		if rd.maxAge != nil {
+			maxAge = time.Duration(*rd.maxAge * float64(time.Second))
+		}
+		got, err := reader.Get(newRequest(rd.header), rd.name, rd.salt, maxAge)
+		want := res[i]
+		result := want.Error
+		if result == "" {
+			result = "ok"
+		}
+		outcomes[result]++
+		var wantValue string
+		if result == "ok" {
+			wantValue = want.str(t)
+		}
+		checkSignedResult(t, "get_signed_cookie of "+rd.header, got, err, result, wantValue)
+	}
+	t.Logf("outcomes shared with Django %s: %v", testenv.DjangoVersion(t), outcomes)
+	for _, r := range []string{"ok", "BadSignature", "SignatureExpired"} {
+		if outcomes[r] == 0 {
+			t.Errorf("no read ended in %s", r)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,12 +1,14 @@
 package cookies_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"time"
 
 	"github.com/sessionkit/sessionkit/cookies"
+	"github.com/sessionkit/sessionkit/signing"
 )
 
 func ExampleFormat() {
@@ -62,4 +64,37 @@ func ExampleParse() {
 	c := cookies.Parse(`sessionid=abc; c="An\054awkward\073value"; a=1; a=2`)
 	fmt.Println(c["sessionid"], c["c"], c["a"])
 	// Output: abc An,awkward;value 2
+}
+
+func ExampleSigner() {
+	// The Django worked example: set_signed_cookie("basket", "3",
+	// salt="shop") on Django 5.2.15+ with this SECRET_KEY, at a fixed time.
+	s := &cookies.Signer{
+		SecretKey:      "django-insecure-interop-test-key-0123456789abcdef",
+		LegacyFallback: true, // also read cookies from Django < 5.2.15
+		Now:            func() time.Time { return time.Unix(1700000000, 0) },
+	}
+	w := httptest.NewRecorder()
+	if err := s.Set(w, "basket", "3", "shop", cookies.Options{}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	header := w.Result().Header.Get("Set-Cookie")
+	fmt.Println(header)
+
+	// The browser sends it back; get_signed_cookie("basket", salt="shop",
+	// max_age=3600).
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("Cookie", "basket=3:1r31eq:YpmZ1JWbry5HNEnR4waOF78QXPzciDW_9RfHcgQVSXs")
+	basket, err := s.Get(r, "basket", "shop", time.Hour)
+	fmt.Println(basket, err)
+
+	// Tampered, or signed for another cookie: a bad signature.
+	r.Header.Set("Cookie", "basket=9:1r31eq:YpmZ1JWbry5HNEnR4waOF78QXPzciDW_9RfHcgQVSXs")
+	_, err = s.Get(r, "basket", "shop", time.Hour)
+	fmt.Println(errors.Is(err, signing.ErrBadSignature))
+	// Output:
+	// basket=3:1r31eq:YpmZ1JWbry5HNEnR4waOF78QXPzciDW_9RfHcgQVSXs; Path=/
+	// 3 <nil>
+	// true
 }

@@ -1,6 +1,9 @@
 package cookies
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -85,6 +88,55 @@ func FuzzFormat(f *testing.F) {
 		got := ParsePairs(pair)
 		if len(got) != 1 || got[0].Name != name || got[0].Value != value {
 			t.Fatalf("%q: %q=%q read back as %q", line, name, value, got)
+		}
+	})
+}
+
+// FuzzSignedGet: Get never accepts a cookie whose signature does not
+// verify. The check recomputes Django's signature here, independently of
+// package signing: base64url(HMAC-SHA256(sha256(salt + "signer" +
+// "django.http.cookies" + SECRET_KEY), value:timestamp)).
+func FuzzSignedGet(f *testing.F) {
+	v2 := &Signer{SecretKey: djangoSecretKey, Now: fixedClock(frozen)}
+	legacy := &Signer{SecretKey: djangoSecretKey, LegacySalt: true, Now: fixedClock(frozen)}
+	for _, v := range []string{"hello", "", "a:b", "清風", `{"theme":"dark"}`} {
+		for _, s := range []*Signer{v2, legacy} {
+			signed, err := s.Sign("c", v, "salt")
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(signed)
+			f.Add(Quote(signed))
+			f.Add(signed[:len(signed)-2] + "$$")
+		}
+	}
+	f.Add("hello:1r31eq:")
+	f.Add(":::")
+	reader := &Signer{SecretKey: djangoSecretKey, LegacyFallback: true, Now: fixedClock(frozen)}
+	validSig := func(salt, msg, sig string) bool {
+		k := sha256.Sum256([]byte(salt + "signer" + cookieKeyPrefix + djangoSecretKey))
+		m := hmac.New(sha256.New, k[:])
+		m.Write([]byte(msg))
+		return sig == base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	}
+	f.Fuzz(func(t *testing.T, cookie string) {
+		r := newRequest("c=" + cookie)
+		got, err := reader.Get(r, "c", "salt", time.Hour)
+		if err != nil {
+			return
+		}
+		raw, _ := Lookup(r, "c") // what Django's request.COOKIES holds
+		i := strings.LastIndexByte(raw, ':')
+		if i < 0 {
+			t.Fatalf("accepted %q, which has no signature", raw)
+		}
+		msg, sig := raw[:i], raw[i+1:]
+		if !validSig(v2Salt("c", "salt"), msg, sig) && !validSig(legacySalt("c", "salt"), msg, sig) {
+			t.Fatalf("accepted %q, whose signature does not verify", raw)
+		}
+		j := strings.LastIndexByte(msg, ':')
+		if j < 0 || got != msg[:j] {
+			t.Fatalf("accepted %q as %q", raw, got)
 		}
 	})
 }
