@@ -194,8 +194,11 @@ func New(cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("filestore: Config.MaxAge is negative (%v): use a positive age, or zero for two weeks", maxAge)
 	}
 	fi, err := os.Stat(dir)
-	if err != nil {
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("filestore: the session storage path %q doesn't exist: set Config.Dir to an existing directory in which sessions can be stored: %w", dir, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("filestore: cannot use the session storage path %q: %w", dir, err)
 	}
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("filestore: the session storage path %q is not a directory: set Config.Dir to an existing directory in which sessions can be stored", dir)

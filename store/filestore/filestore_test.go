@@ -534,3 +534,19 @@ func TestTempNameRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestSync(t *testing.T) {
+	for _, django := range []bool{false, true} {
+		s := newStore(t, Config{Django: django, Sync: true})
+		key := sessionkit.NewKey()
+		if _, err := s.Create(t.Context(), key, sessionkit.Record{Data: []byte(`{"a":1}`), Expiry: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatalf("django=%v: Create with Sync: %v", django, err)
+		}
+		if _, err := s.Update(t.Context(), key, sessionkit.Record{Data: []byte(`{"a":2}`), Expiry: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatalf("django=%v: Update with Sync: %v", django, err)
+		}
+		if rec, err := s.Load(t.Context(), key); err != nil || string(rec.Data) != `{"a":2}` {
+			t.Errorf("django=%v: Load = %q, %v", django, rec.Data, err)
+		}
+	}
+}
