@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"strings"
+	"time"
 
 	"github.com/sessionkit/sessionkit"
 	"github.com/sessionkit/sessionkit/cache"
@@ -264,10 +265,82 @@ func sqlitePath(raw string) (path string, ok, mem bool) {
 	return p, true, false
 }
 
-// redact hides the password of a URL.
+// redact hides the password of a URL, even one net/url cannot parse (a
+// list of hosts).
 func redact(raw string) string {
 	if u, err := url.Parse(raw); err == nil {
 		return u.Redacted()
 	}
-	return "(unparseable URL)"
+	scheme, rest, ok := strings.Cut(raw, "://")
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	at := strings.LastIndex(rest[:end], "@")
+	if !ok || at < 0 {
+		return raw
+	}
+	user, _, hasPassword := strings.Cut(rest[:at], ":")
+	if hasPassword {
+		user += ":xxxxx"
+	}
+	return scheme + "://" + user + rest[at:]
+}
+
+// Summary lists the settings in use as (name, value) pairs under Django's
+// names, for display. Passwords in URLs are hidden and the secret key is
+// never shown. Settings the engine does not use are left out.
+func (s *Settings) Summary() [][2]string {
+	yesNo := func(b bool) string {
+		if b {
+			return "True"
+		}
+		return "False"
+	}
+	out := [][2]string{{"SESSION_ENGINE", djangoEnginePrefix + s.Engine}}
+	if s.Engine == EngineMemory {
+		out[0][1] = s.Engine
+	}
+	switch s.Engine {
+	case EngineDB:
+		out = append(out, [2]string{"DATABASE_URL", redact(s.DatabaseURL)})
+	case EngineCachedDB:
+		out = append(out, [2]string{"DATABASE_URL", redact(s.DatabaseURL)}, [2]string{"CACHE_URL", redact(s.CacheURL)})
+	case EngineCache:
+		out = append(out, [2]string{"CACHE_URL", redact(s.CacheURL)})
+	case EngineFile:
+		dir := s.FilePath
+		if dir == "" {
+			dir = os.TempDir()
+		}
+		out = append(out, [2]string{"SESSION_FILE_PATH", dir})
+	}
+	secret := "(not set)"
+	if s.SecretKey != "" {
+		secret = "(set, not shown)"
+	}
+	sameSite := s.CookieSameSite
+	if sameSite == "" {
+		sameSite = "False (no attribute)"
+	}
+	domain := s.CookieDomain
+	if domain == "" {
+		domain = "None"
+	}
+	return append(out,
+		[2]string{"SESSIONKIT_DJANGO", yesNo(s.Django)},
+		[2]string{"SECRET_KEY", secret},
+		[2]string{"SECRET_KEY_FALLBACKS", fmt.Sprintf("%d key(s)", len(s.SecretKeyFallbacks))},
+		[2]string{"SESSION_COOKIE_NAME", s.CookieName},
+		[2]string{"SESSION_COOKIE_AGE", fmt.Sprint(int64(s.CookieAge / time.Second))},
+		[2]string{"SESSION_COOKIE_DOMAIN", domain},
+		[2]string{"SESSION_COOKIE_PATH", s.CookiePath},
+		[2]string{"SESSION_COOKIE_SECURE", yesNo(s.CookieSecure)},
+		[2]string{"SESSION_COOKIE_HTTPONLY", yesNo(s.CookieHTTPOnly)},
+		[2]string{"SESSION_COOKIE_SAMESITE", sameSite},
+		[2]string{"SESSION_SAVE_EVERY_REQUEST", yesNo(s.SaveEveryRequest)},
+		[2]string{"SESSION_EXPIRE_AT_BROWSER_CLOSE", yesNo(s.ExpireAtBrowserClose)},
+		[2]string{"SESSIONKIT_IDLE_TIMEOUT", fmt.Sprint(int64(s.IdleTimeout / time.Second))},
+		[2]string{"SESSIONKIT_LIFETIME", fmt.Sprint(int64(s.Lifetime / time.Second))},
+	)
 }

@@ -328,3 +328,37 @@ func TestDescribe(t *testing.T) {
 		}
 	}
 }
+
+func TestSummaryHidesSecrets(t *testing.T) {
+	s := Defaults()
+	s.Engine, s.Django = EngineCachedDB, true
+	s.SecretKey = "top-secret-key"
+	s.DatabaseURL = "postgres://app:dbpass@db:5432/app"
+	s.CacheURL = "redis+cluster://:cachepass@r1:7001,r2:7002/0"
+	got := map[string]string{}
+	for _, kv := range s.Summary() {
+		got[kv[0]] = kv[1]
+		for _, secret := range []string{"top-secret-key", "dbpass", "cachepass"} {
+			if strings.Contains(kv[1], secret) {
+				t.Errorf("%s = %q shows a secret", kv[0], kv[1])
+			}
+		}
+	}
+	for name, want := range map[string]string{
+		"SESSION_ENGINE":          "django.contrib.sessions.backends.cached_db",
+		"DATABASE_URL":            "postgres://app:xxxxx@db:5432/app",
+		"CACHE_URL":               "redis+cluster://:xxxxx@r1:7001,r2:7002/0",
+		"SESSIONKIT_DJANGO":       "True",
+		"SECRET_KEY":              "(set, not shown)",
+		"SESSION_COOKIE_AGE":      "1209600",
+		"SESSION_COOKIE_SAMESITE": "Lax",
+		"SESSION_COOKIE_HTTPONLY": "True",
+	} {
+		if got[name] != want {
+			t.Errorf("%s = %q, want %q", name, got[name], want)
+		}
+	}
+	if _, ok := got["SESSION_FILE_PATH"]; ok {
+		t.Error("the summary lists a setting the engine does not use")
+	}
+}
