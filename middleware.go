@@ -225,10 +225,14 @@ func (w *responseWriter) applyLocked(code int) error {
 		Partitioned: m.CookiePartitioned,
 	}
 	if !m.expireAtBrowserClose(s.data) {
-		opts.MaxAge = m.cookieMaxAge(s, now)
-		if opts.MaxAge <= 0 {
+		age := m.cookieMaxAge(s, now)
+		opts.MaxAge = age
+		if age <= 0 {
 			opts.MaxAge = -1 // already expired: Max-Age=0
 		}
+		// expires from the Manager's clock, as Django's
+		// http_date(time.time() + max_age).
+		opts.ExpiresRaw = cookies.HTTPDate(now.Add(age))
 	}
 	if err := cookies.Set(w.ResponseWriter, m.cookieName(), s.key, opts); err != nil {
 		return err

@@ -60,12 +60,11 @@ var flowViews = map[string]func(w http.ResponseWriter, s *sessionkit.Session){
 }
 
 var (
-	keyRe     = regexp.MustCompile(`^(sessionid=)[a-z0-9]{32,33}`)
-	expiresRe = regexp.MustCompile(`expires=[^;]+GMT`)
+	keyRe = regexp.MustCompile(`^(sessionid=)[a-z0-9]{32,33}`)
 )
 
-// normalize blanks the parts of a Set-Cookie header that depend on the
-// session key generated, not on the middleware's logic.
+// normalize blanks the session key in a Set-Cookie header: Django's vectors
+// were made with a stubbed key generator.
 func normalize(h string) string {
 	h = keyRe.ReplaceAllString(h, "${1}KEY")
 	return h
@@ -131,14 +130,8 @@ func TestDjangoMiddlewareFlows(t *testing.T) {
 				if c.Outputs.SetCookie != nil {
 					want = *c.Outputs.SetCookie
 				}
-				// expires comes from time.Now (not the fixed clock) in the
-				// cookies package, as in Django's http_date(time.time()+age):
-				// compare it separately from the rest.
-				if normalize(expiresRe.ReplaceAllString(got, "expires=X")) != normalize(expiresRe.ReplaceAllString(want, "expires=X")) {
+				if normalize(got) != normalize(want) {
 					t.Errorf("Set-Cookie\n got %q\nwant %q", got, want)
-				}
-				if strings.Contains(want, "expires=Thu, 01 Jan 1970") != strings.Contains(got, "expires=Thu, 01 Jan 1970") {
-					t.Errorf("expires: got %q, want %q", got, want)
 				}
 				wantVary := ""
 				if c.Outputs.Vary != nil {

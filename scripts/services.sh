@@ -20,8 +20,8 @@ command -v memcached >/dev/null || need+=(memcached)
 command -v redis-server >/dev/null || need+=(redis-server)
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
-python3 -c 'import django' 2>/dev/null || need+=(python3-django)
-python3 -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2)
+/usr/bin/python3 -c 'import django' 2>/dev/null || need+=(python3-django)
+/usr/bin/python3 -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then log "missing packages (${need[*]}); run as root to install them"; exit 1; fi
   log "installing ${need[*]}"

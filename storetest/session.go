@@ -361,7 +361,7 @@ func runSession(t *testing.T, newStore NewStore, opts Options) {
 		}
 	})
 	t.Run("test_actual_expiry", func(t *testing.T) {
-		if opts.SkipActualExpiry {
+		if opts.IgnoresExpiry {
 			t.Skip("this store does not enforce custom expiry (Django's expected failure for signed cookies)")
 		}
 		m, s := open(t)

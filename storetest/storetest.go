@@ -24,10 +24,12 @@ type Options struct {
 	// delete one, or detect a concurrent logout, so the tests of those are
 	// skipped, as Django's suite skips them for signed_cookies.
 	ClientSide bool
-	// SkipActualExpiry skips the check that a session saved with a past
-	// expiry is gone when reloaded (Django's test_actual_expiry, an expected
-	// failure for Django's signed_cookies engine).
-	SkipActualExpiry bool
+	// IgnoresExpiry marks a store that does not keep a record's own
+	// Expiry: Django's signed_cookies engine, whose cookies all live
+	// SESSION_COOKIE_AGE from when they were issued, whatever set_expiry
+	// said. The tests of Record.Expiry are skipped, as Django's suite marks
+	// test_actual_expiry an expected failure for that engine.
+	IgnoresExpiry bool
 	// Codec is the Manager's codec in the session-level tests; nil means
 	// sessionkit.JSONCodec. Django-mode stores run with a *DjangoCodec.
 	Codec sessionkit.Codec

@@ -11,7 +11,7 @@
 //	SESSIONKIT_REDIS_ADDR          127.0.0.1:6379
 //	SESSIONKIT_REDIS_CLUSTER_ADDRS 127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003
 //	SESSIONKIT_MEMCACHED_ADDRS     127.0.0.1:11211,127.0.0.1:11212
-//	SESSIONKIT_PYTHON              python3 (with Debian's python3-django)
+//	SESSIONKIT_PYTHON              a python3 with Debian's python3-django (default: python3 or /usr/bin/python3)
 package testenv
 
 import (
@@ -111,12 +111,20 @@ func MemcachedAddrs(t testing.TB) []string {
 	return as
 }
 
-// Python returns a python3 that can import django (Debian's python3-django).
+// Python returns a Python that can import django (Debian's python3-django):
+// SESSIONKIT_PYTHON if set, else the first of python3 on PATH and Debian's
+// /usr/bin/python3 that has it (a python3 from pyenv or a venv may not).
 func Python(t testing.TB) string {
 	t.Helper()
-	py := env("SESSIONKIT_PYTHON", "python3")
-	if err := exec.Command(py, "-c", "import django").Run(); err != nil {
-		Missing(t, py+" with Django (Debian package python3-django)")
+	candidates := []string{"python3", "/usr/bin/python3"}
+	if py := os.Getenv("SESSIONKIT_PYTHON"); py != "" {
+		candidates = []string{py}
 	}
-	return py
+	for _, py := range candidates {
+		if exec.Command(py, "-c", "import django").Run() == nil {
+			return py
+		}
+	}
+	Missing(t, strings.Join(candidates, " or ")+" with Django (Debian package python3-django)")
+	return ""
 }
