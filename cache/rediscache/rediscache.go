@@ -114,13 +114,20 @@ func (c *Cache) Close() error {
 	return c.client.Close()
 }
 
-// ctx applies the Cache's own bound. The cancel func must always be called.
+// ctx applies the Cache's own bound, unless the caller's deadline is
+// sooner anyway (which saves a timer per call). The cancel func must always
+// be called.
 func (c *Cache) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 	if c.timeout < 0 {
-		return ctx, func() {}
+		return ctx, noCancel
+	}
+	if d, ok := ctx.Deadline(); ok && time.Until(d) <= c.timeout {
+		return ctx, noCancel
 	}
 	return context.WithTimeout(ctx, c.timeout)
 }
+
+func noCancel() {}
 
 // Get implements cache.Cache.
 func (c *Cache) Get(ctx context.Context, key string) ([]byte, error) {

@@ -3,7 +3,11 @@ package rediscache_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -295,4 +299,54 @@ func FuzzParseURL(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSentinel starts a Redis Sentinel that watches the test Redis and
+// reaches it through a redis+sentinel:// URL.
+func TestSentinel(t *testing.T) {
+	master := testenv.RedisAddr(t)
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		testenv.Missing(t, "redis-server (to start a Sentinel)")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	host, mport, _ := net.SplitHostPort(master)
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "sentinel.conf")
+	if err := os.WriteFile(conf, fmt.Appendf(nil, "port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor sessionkit %s %s 1\n", port, dir, host, mport), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, conf, "--sentinel")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	for i := 0; ; i++ {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			break
+		}
+		if i > 100 {
+			t.Fatal("the Sentinel did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	c := open(t, "redis+sentinel://"+addr+"?master=sessionkit")
+	ctx := context.Background()
+	key := "rediscache-test:sentinel:" + fmt.Sprint(time.Now().UnixNano())
+	if err := c.Set(ctx, key, []byte("via sentinel"), time.Minute); err != nil {
+		t.Fatalf("Set through the Sentinel: %v", err)
+	}
+	defer c.Delete(ctx, key)
+	// The value is on the master the Sentinel named.
+	direct := open(t, "redis://"+master)
+	if v, err := direct.Get(ctx, key); err != nil || string(v) != "via sentinel" {
+		t.Fatalf("on the master: %q, %v", v, err)
+	}
 }
