@@ -3,8 +3,9 @@
 // database/sql/driver: five operations on opaque bytes with a time to live,
 // and a few sentinel errors. Backends live in subpackages:
 // cache/rediscache (Redis, Redis Cluster, Sentinel) and cache/memcache
-// (a ring of memcached servers). cache/cachetest checks that a backend
-// keeps the contract.
+// (a ring of memcached servers), and cache/memorycache (in-process, for
+// tests and examples). cache/cachetest checks that a backend keeps the
+// contract.
 //
 // The contract is the intersection of what Redis and memcached do in one
 // round trip each, which is what lets a session engine load or save a

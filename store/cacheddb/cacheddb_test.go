@@ -516,3 +516,45 @@ func TestClose(t *testing.T) {
 		t.Fatal("the fence is still read after Close")
 	}
 }
+
+// The fence record works on every database store and layout: raised by one
+// process after a failed cache write, read back by another.
+func TestFenceOnDatabaseStores(t *testing.T) {
+	for name, open := range map[string]func(t *testing.T) sessionkit.Store{
+		"MemStore":      func(t *testing.T) sessionkit.Store { return memstore.New(0) },
+		"SQLite/Native": func(t *testing.T) sessionkit.Store { return sqliteStore(t, false) },
+		"SQLite/Django": func(t *testing.T) sessionkit.Store { return sqliteStore(t, true) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			db := open(t)
+			mem := memorycache.New(memorycache.Config{})
+			late := &lateCache{Cache: mem}
+			cfg := cacheddb.Config{Prefix: "p:", CacheBackoff: -1, FenceInterval: 20 * time.Millisecond}
+			a := newStore(t, db, late, cfg)
+			b := newStore(t, db, mem, cfg)
+			ctx := context.Background()
+			key := sessionkit.NewKey()
+			if _, err := a.Create(ctx, key, rec(`{"v":1}`)); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.Load(ctx, key); err != nil {
+				t.Fatal(err)
+			}
+			late.failing.Store(true)
+			t0 := time.Now()
+			if _, err := a.Update(ctx, key, rec(`{"v":2}`)); err != nil {
+				t.Fatal(err)
+			}
+			if !a.Fence().After(t0) {
+				t.Fatalf("the writer's fence %v is not after the failure at %v", a.Fence(), t0)
+			}
+			time.Sleep(100 * time.Millisecond)
+			if !b.Fence().Equal(a.Fence()) {
+				t.Fatalf("the other process has fence %v, the writer %v", b.Fence(), a.Fence())
+			}
+			if r, err := b.Load(ctx, key); err != nil || string(r.Data) != `{"v":2}` {
+				t.Fatalf("the other process read %q, %v", r.Data, err)
+			}
+		})
+	}
+}
