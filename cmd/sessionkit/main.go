@@ -57,6 +57,7 @@ func commands() []command {
 		{"encode", "sign JSON into a token Django's signing.loads accepts", runEncode},
 		{"serve", "run the playground: every cookie and session operation, a shop, a JSON API", runServe},
 		{"clearsessions", "delete expired sessions (Django's manage.py clearsessions)", runClearSessions},
+		{"migrate", "create the db engine's session table (Django's manage.py migrate sessions)", runMigrate},
 	}
 }
 
