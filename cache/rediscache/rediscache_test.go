@@ -139,7 +139,8 @@ func TestFaultsBoundedByTimeout(t *testing.T) {
 				t0 := time.Now()
 				err := op.do()
 				took := time.Since(t0)
-				if took > timeout+200*time.Millisecond {
+				// Slack for a loaded CI machine; a hang would be seconds.
+				if took > timeout+time.Second {
 					t.Errorf("%s took %v with the server %s, want at most about %v", op.name, took, fault.name, timeout)
 				}
 				if fault.name == "drop" {

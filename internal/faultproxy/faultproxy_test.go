@@ -175,21 +175,22 @@ func TestRefuse(t *testing.T) {
 func TestLatency(t *testing.T) {
 	p := start(t)
 	c := dial(t, p)
-	p.SetLatency(50 * time.Millisecond)
+	p.SetLatency(200 * time.Millisecond)
 	t0 := time.Now()
-	if _, err := c.ask("slow", 2*time.Second); err != nil {
+	if _, err := c.ask("slow", 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(t0); d < 100*time.Millisecond {
-		t.Fatalf("a round trip with 50ms latency each way took %v", d)
+	slow := time.Since(t0)
+	if slow < 400*time.Millisecond {
+		t.Fatalf("a round trip with 200ms latency each way took %v", slow)
 	}
 	p.Restore()
 	t0 = time.Now()
-	if _, err := c.ask("fast", 2*time.Second); err != nil {
+	if _, err := c.ask("fast", 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if d := time.Since(t0); d > 50*time.Millisecond {
-		t.Fatalf("a round trip after Restore took %v", d)
+	if d := time.Since(t0); d > slow/2 {
+		t.Fatalf("a round trip after Restore took %v, with latency %v", d, slow)
 	}
 }
 

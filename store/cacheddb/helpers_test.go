@@ -46,7 +46,8 @@ func openRedis(t *testing.T, url string) *rediscache.Cache {
 
 func openMemcache(t *testing.T) *memcache.Cache {
 	t.Helper()
-	c, err := memcache.New(memcache.Config{Servers: testenv.MemcachedAddrs(t)})
+	// A generous timeout: the race detector on a loaded 2-core machine.
+	c, err := memcache.New(memcache.Config{Servers: testenv.MemcachedAddrs(t), Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,4 +224,17 @@ func (l *logBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// eventually waits up to d for cond, for background work (the fence
+// reader) on a loaded machine.
+func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %s", d, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
