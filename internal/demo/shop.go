@@ -158,7 +158,7 @@ func (s *Server) listSessions(r *http.Request, sess *sessionkit.Session, u user,
 	}
 	for _, in := range infos {
 		d.Sessions = append(d.Sessions, sessionRow{
-			ID:      in.ID[:min(12, len(in.ID))],
+			ID:      in.ID[:min(10, len(in.ID))],
 			Expires: in.Expiry.UTC().Format("2 Jan 2006 15:04 MST"),
 			Current: in.ID == current,
 		})
