@@ -46,7 +46,7 @@ for port in $ports; do
 		echo "redis cluster: node 127.0.0.1:$port already answers"
 		continue
 	fi
-	dir=$(mktemp -d "${TMPDIR:-/tmp}/sessionkit-redis-$port.XXXXXX")
+	dir=$(mktemp -d -t "sessionkit-redis-$port.XXXXXX") # under $TMPDIR
 	redis-server --daemonize yes --bind 127.0.0.1 --port "$port" \
 		--cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000 \
 		--save "" --appendonly no --dir "$dir" \
