@@ -80,8 +80,10 @@ func UnmarshalUTF8(data []byte) (any, error) {
 
 // DecodeObject parses data as Unmarshal does and requires a JSON object at
 // the top level, which it returns as an *Object in order. Objects nested
-// inside it are map[string]any, as Unmarshal returns them. This is the
-// shape of a Django session.
+// inside it are map[string]any, as Unmarshal returns them, which is what
+// code reading a session expects; Marshal writes their keys sorted, so a
+// nested object whose keys were not in sorted order is written back in a
+// different order (use UnmarshalOrdered to keep every order).
 func DecodeObject(data []byte) (*Object, error) {
 	d := decoder{data: data}
 	d.skipSpace()

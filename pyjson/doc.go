@@ -5,12 +5,12 @@
 // Django's JSONSerializer writes json.dumps(obj, separators=(",", ":"))
 // encoded as Latin-1 and reads json.loads(data.decode("latin-1")).
 // encoding/json differs from that in ways that break interoperability: it
-// writes raw UTF-8 (which Django decodes as Latin-1 into mojibake),
-// escapes < > &, writes 1.0 as 1 and 1e16 as 1e+16 differently from
-// Python's repr, sorts nothing it is not asked to and loses the order of
-// objects when decoding, turns every number into a float64, and rejects
-// NaN and Infinity. Marshal and Unmarshal follow Python instead; see their
-// documentation for the exact rules.
+// writes raw UTF-8, which Django decodes as Latin-1 into mojibake; it
+// escapes <, > and &; it writes the float 1.0 as 1 and 1e16 as
+// 10000000000000000 where Python writes 1.0 and 1e+16; decoding into a map
+// loses the order of keys; every number becomes a float64; and it rejects
+// NaN and Infinity, which Python writes. Marshal and Unmarshal follow
+// Python instead; see their documentation for the exact rules.
 //
 // Order matters because a Django session is a dict: Object is an
 // insertion-ordered JSON object, and UnmarshalOrdered and DecodeObject

@@ -66,7 +66,8 @@ type Options struct {
 }
 
 // A Signer signs strings as Django's django.core.signing.Signer does:
-// "value:signature". It is safe for concurrent use.
+// "value:signature". Make one with NewSigner (the zero Signer has no key
+// and cannot be used). It is safe for concurrent use.
 type Signer struct {
 	sep    string
 	sigLen int // length of an encoded signature
@@ -128,7 +129,7 @@ func newSignerBlock(o Options, defaultSalt string, oneShot bool) (*signerBlock, 
 		s.maxDecompressed = DefaultMaxDecompressedSize
 	}
 	b.key.init(newHash, salt, o.Key, oneShot)
-	s.sigLen = base64.RawURLEncoding.EncodedLen(len(b.key.derived))
+	s.sigLen = base64.RawURLEncoding.EncodedLen(b.key.size())
 	if len(o.FallbackKeys) == 0 {
 		b.keys[0] = &b.key
 		s.keys = b.keys[:]
@@ -157,40 +158,58 @@ func checkSep(sep string) error {
 	return fmt.Errorf("%w: %q (cannot be empty or consist of only A-z0-9-_=)", ErrUnsafeSeparator, sep)
 }
 
-// macKey is one derived HMAC key with a pool of HMAC states keyed with it:
-// hmac.New allocates, Reset brings a state back to "keyed, nothing
-// written" without allocating.
+// macKey is one derived HMAC key. A long-lived signer keeps a pool of
+// HMAC states keyed with it: hmac.New allocates, and Reset brings a state
+// back to "keyed, nothing written" without allocating. A one-shot signer
+// (Dumps, Loads) signs or verifies once per key, so it keeps a single
+// state: a plain hash that first derives the key and then computes the
+// HMAC by its definition (RFC 2104), because crypto/hmac's setup would
+// cost more than the hashing.
 type macKey struct {
-	newHash func() hash.Hash
-	derived []byte
-	pool    *sync.Pool // of *macState; nil for a one-shot signer
+	derived []byte     // the HMAC key; for a one-shot signer it is in once
+	pool    *sync.Pool // of *macState
+	once    *macState  // a one-shot signer's state
 }
 
 type macState struct {
-	mac   hash.Hash
-	sum   [sha512.Size]byte             // the largest digest
-	enc   [(sha512.Size*8 + 5) / 6]byte // its base64
-	cand  [(sha512.Size*8 + 5) / 6]byte // the signature being checked
-	chunk [256]byte                     // strings are copied here to be hashed
+	mac    hash.Hash // keyed HMAC; for a one-shot signer, the plain hash
+	once   bool      // write and signature do the HMAC by hand
+	key    []byte    // one-shot: the derived key, in keyBuf
+	keyBuf [sha512.Size]byte
+	sum    [sha512.Size]byte             // the largest digest
+	enc    [(sha512.Size*8 + 5) / 6]byte // its base64
+	cand   [(sha512.Size*8 + 5) / 6]byte // the signature being checked
+	chunk  [256]byte                     // strings are copied here to be hashed; also the HMAC pads
 }
 
 // init derives the key H(salt ‖ "signer" ‖ secret) for a signer.
 func (k *macKey) init(newHash func() hash.Hash, salt, secret string, oneShot bool) {
-	k.newHash = newHash
-	k.derived = deriveKey(newHash, salt, "signer", secret)
-	if !oneShot {
-		k.pool = &sync.Pool{New: func() any { return k.newState() }}
+	if oneShot {
+		st := &macState{mac: newHash(), once: true}
+		st.write(salt)
+		st.write("signer")
+		st.write(secret)
+		st.key = st.mac.Sum(st.keyBuf[:0])
+		k.once = st
+		return
 	}
+	k.derived = deriveKey(newHash, salt, "signer", secret)
+	k.pool = &sync.Pool{New: func() any { return &macState{mac: hmac.New(newHash, k.derived)} }}
 }
 
-func (k *macKey) newState() *macState {
-	return &macState{mac: hmac.New(k.newHash, k.derived)}
+// size is the length of the HMAC, the length of the hash.
+func (k *macKey) size() int {
+	if k.once != nil {
+		return len(k.once.key)
+	}
+	return len(k.derived)
 }
 
 // begin returns a state ready to hash a message; end gives it back.
 func (k *macKey) begin() *macState {
-	if k.pool == nil {
-		return k.newState()
+	if st := k.once; st != nil {
+		st.pad(0x36) // the inner hash starts with key ⊕ ipad
+		return st
 	}
 	st := k.pool.Get().(*macState)
 	st.mac.Reset()
@@ -201,6 +220,19 @@ func (k *macKey) end(st *macState) {
 	if k.pool != nil {
 		k.pool.Put(st)
 	}
+}
+
+// pad restarts the plain hash with the key ⊕ pad, padded to a block, as
+// RFC 2104 does. The key is a digest, always shorter than a block.
+func (st *macState) pad(pad byte) {
+	block := st.chunk[:st.mac.BlockSize()]
+	clear(block)
+	copy(block, st.key)
+	for i := range block {
+		block[i] ^= pad
+	}
+	st.mac.Reset()
+	st.mac.Write(block)
 }
 
 // write hashes s. Strings are copied through a fixed buffer because
@@ -215,7 +247,13 @@ func (st *macState) write(s string) {
 
 // signature returns the base64 signature of what was written, inside st.
 func (st *macState) signature() []byte {
-	return base64.RawURLEncoding.AppendEncode(st.enc[:0], st.mac.Sum(st.sum[:0]))
+	sum := st.mac.Sum(st.sum[:0])
+	if st.once { // HMAC = H(key ⊕ opad ‖ H(key ⊕ ipad ‖ message))
+		st.pad(0x5c)
+		st.mac.Write(sum)
+		sum = st.mac.Sum(st.sum[:0])
+	}
+	return base64.RawURLEncoding.AppendEncode(st.enc[:0], sum)
 }
 
 // writeSignature appends the signature of msg under the signing key.

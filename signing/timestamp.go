@@ -11,7 +11,8 @@ import (
 // A TimestampSigner signs strings with the time, as Django's
 // TimestampSigner does: "value:timestamp:signature", the timestamp being
 // the Unix time in whole seconds in base 62. Unsign can then reject
-// signatures older than a maximum age. It is safe for concurrent use.
+// signatures older than a maximum age. Make one with NewTimestampSigner;
+// it is safe for concurrent use.
 type TimestampSigner struct {
 	s   *Signer
 	now func() time.Time
