@@ -77,7 +77,10 @@
 // not consult it can only learn of the failure as fast as it polls. A cache
 // entry is also trusted when the cache evicts a just-written entry in the
 // instant between a concurrent refill's database read and its Add; a cache
-// with LRU eviction never picks an entry that new.
+// with LRU eviction never picks an entry that new. And DeleteUserSessions
+// tombstones the sessions it listed just before deleting: a session the
+// user opens while it runs may be deleted from the database yet served from
+// the cache until its next save fails with sessionkit.ErrNotFound.
 //
 // The fence costs nothing while the cache is healthy: one small database
 // read per process per FenceInterval, and none on the request path. After a
