@@ -19,8 +19,19 @@ const DefaultCookieAge = 14 * 24 * time.Hour
 const DefaultCookieName = "sessionid"
 
 // ErrNotSupported is returned by Manager methods that need an ability the
-// Store does not have (clearing expired sessions, listing a user's sessions).
-var ErrNotSupported = errors.New("sessionkit: the session store does not support this")
+// Store does not have (clearing expired sessions, listing a user's
+// sessions). It wraps errors.ErrUnsupported, which is what a store returns
+// when it implements the method but cannot do it in its configuration (a
+// Django-layout table has no user column).
+var ErrNotSupported = fmt.Errorf("sessionkit: the session store does not support this: %w", errors.ErrUnsupported)
+
+// unsupported turns a store's errors.ErrUnsupported into ErrNotSupported.
+func unsupported(err error) error {
+	if err != nil && errors.Is(err, errors.ErrUnsupported) && !errors.Is(err, ErrNotSupported) {
+		return fmt.Errorf("%w: %w", ErrNotSupported, err)
+	}
+	return err
+}
 
 // Manager holds the session settings — Django's SESSION_* settings under Go
 // names, with Django's defaults as zero values — and provides the
@@ -179,7 +190,8 @@ func (m *Manager) ClearExpired(ctx context.Context) (int64, error) {
 	if !ok {
 		return 0, fmt.Errorf("%w: %T expires sessions by itself and cannot clear them", ErrNotSupported, m.Store)
 	}
-	return c.ClearExpired(ctx)
+	n, err := c.ClearExpired(ctx)
+	return n, unsupported(err)
 }
 
 // UserSessions lists the live sessions of userID, for stores with a
@@ -189,7 +201,8 @@ func (m *Manager) UserSessions(ctx context.Context, userID string) ([]SessionInf
 	if !ok {
 		return nil, fmt.Errorf("%w: %T keeps no per-user index", ErrNotSupported, m.Store)
 	}
-	return l.UserSessions(ctx, userID)
+	infos, err := l.UserSessions(ctx, userID)
+	return infos, unsupported(err)
 }
 
 // DeleteOtherSessions logs the user of s out everywhere else: it deletes
@@ -206,7 +219,8 @@ func (m *Manager) DeleteOtherSessions(ctx context.Context, s *Session) (int64, e
 	if uid == "" {
 		return 0, nil
 	}
-	return l.DeleteUserSessions(ctx, uid, key)
+	n, err := l.DeleteUserSessions(ctx, uid, key)
+	return n, unsupported(err)
 }
 
 // load fetches and decodes the session stored under s.key. A missing or

@@ -512,3 +512,72 @@ func TestLifetimeNotExtendedByCycleKey(t *testing.T) {
 		t.Fatal("CycleKey extended the absolute lifetime")
 	}
 }
+
+// limitedStore implements the optional abilities but cannot do them, as
+// a Django-layout table cannot list users.
+type limitedStore struct{ *memstore.Store }
+
+func (limitedStore) ClearExpired(context.Context) (int64, error) { return 0, errors.ErrUnsupported }
+func (limitedStore) UserSessions(context.Context, string) ([]sessionkit.SessionInfo, error) {
+	return nil, fmt.Errorf("no user column: %w", errors.ErrUnsupported)
+}
+func (limitedStore) DeleteUserSessions(context.Context, string, string) (int64, error) {
+	return 0, errors.ErrUnsupported
+}
+
+func TestNotSupported(t *testing.T) {
+	ctx := context.Background()
+	// A store without the abilities at all.
+	m := sessionkit.New(failingStore{errors.New("unused")})
+	if _, err := m.ClearExpired(ctx); !errors.Is(err, sessionkit.ErrNotSupported) {
+		t.Errorf("ClearExpired on a store without it: %v", err)
+	}
+	if _, err := m.UserSessions(ctx, "42"); !errors.Is(err, sessionkit.ErrNotSupported) {
+		t.Errorf("UserSessions on a store without it: %v", err)
+	}
+	// A store that has them but cannot.
+	m = sessionkit.New(limitedStore{&memstore.Store{}})
+	if _, err := m.ClearExpired(ctx); !errors.Is(err, sessionkit.ErrNotSupported) {
+		t.Errorf("ClearExpired returning ErrUnsupported: %v", err)
+	}
+	if _, err := m.UserSessions(ctx, "42"); !errors.Is(err, sessionkit.ErrNotSupported) {
+		t.Errorf("UserSessions returning ErrUnsupported: %v", err)
+	}
+}
+
+func TestLogOutOtherDevices(t *testing.T) {
+	ctx := context.Background()
+	m := sessionkit.New(&memstore.Store{})
+	var keys []string
+	for range 3 {
+		s := m.Open(ctx, "")
+		s.Set(sessionkit.UserIDKey, "42")
+		if err := s.Save(ctx); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, s.Key())
+	}
+	other := m.Open(ctx, "")
+	other.Set(sessionkit.UserIDKey, "7")
+	other.Save(ctx)
+	infos, err := m.UserSessions(ctx, "42")
+	if err != nil || len(infos) != 3 {
+		t.Fatalf("UserSessions = %v, %v; want 3", infos, err)
+	}
+	current := m.Open(ctx, keys[1])
+	n, err := m.DeleteOtherSessions(ctx, current)
+	if err != nil || n != 2 {
+		t.Fatalf("DeleteOtherSessions = %d, %v; want 2", n, err)
+	}
+	if ok, _ := m.Exists(ctx, keys[1]); !ok {
+		t.Error("the current session was logged out")
+	}
+	for _, k := range []string{keys[0], keys[2]} {
+		if ok, _ := m.Exists(ctx, k); ok {
+			t.Error("another device is still logged in")
+		}
+	}
+	if ok, _ := m.Exists(ctx, other.Key()); !ok {
+		t.Error("another user's session was deleted")
+	}
+}
