@@ -55,10 +55,11 @@ var errTooDeep = fmt.Errorf("pyjson: value nested more than %d levels deep (does
 //   - json.Number as the number Python would read from it ("1E2" → 100.0);
 //   - json.Marshaler, encoding.TextMarshaler, []byte (base64), nil slices
 //     and maps (null), structs and named types as encoding/json would, then
-//     written in Python's format. Numbers inside a struct are therefore
-//     written as encoding/json writes them: a float64 field holding 3 comes
-//     out as 3, not 3.0; store a float64 directly (or in an Object) where
-//     Django must read a float.
+//     written in Python's format. Fields of a struct are therefore written
+//     as encoding/json writes them: a float64 field holding 3 comes out as
+//     3, not 3.0, and a time.Time field in RFC 3339 ("...Z"); store such
+//     values directly (or in an Object) where Django must read a float or
+//     an isoformat() string.
 //
 // Channels, functions and complex numbers give an *UnsupportedTypeError.
 func Marshal(v any) ([]byte, error) {
@@ -75,6 +76,7 @@ func AppendMarshal(dst []byte, v any) ([]byte, error) {
 var (
 	marshalerType     = reflect.TypeFor[json.Marshaler]()
 	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+	timeType          = reflect.TypeFor[time.Time]()
 )
 
 // appendValue handles the types sessions hold without reflection, and
@@ -230,6 +232,9 @@ func appendReflect(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
 	if (t.Kind() == reflect.Pointer || t.Kind() == reflect.Interface) && rv.IsNil() {
 		return append(dst, "null"...), nil
 	}
+	if t.Kind() == reflect.Pointer && t.Elem() == timeType {
+		return appendTime(dst, rv.Elem().Interface().(time.Time)) // not its MarshalJSON
+	}
 	if t.Implements(marshalerType) {
 		b, err := rv.Interface().(json.Marshaler).MarshalJSON()
 		if err != nil {
@@ -246,6 +251,11 @@ func appendReflect(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
 	}
 	switch t.Kind() {
 	case reflect.Pointer, reflect.Interface:
+		if t.Kind() == reflect.Pointer && t.Elem().Kind() == reflect.Struct {
+			// encoding/json given the pointer can call pointer methods of
+			// the fields, as it would for the caller.
+			return appendStruct(dst, rv, depth)
+		}
 		return appendValue(dst, elemInterface(rv.Elem()), depth+1)
 	case reflect.Bool:
 		return appendValue(dst, rv.Bool(), depth)
@@ -286,15 +296,19 @@ func appendReflect(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
 		}
 		return append(dst, ']'), nil
 	case reflect.Struct:
-		// Struct tags, embedding and omitempty are encoding/json's to
-		// define; take its output and rewrite it in Python's format.
-		b, err := json.Marshal(rv.Interface())
-		if err != nil {
-			return dst, fmt.Errorf("pyjson: %w", err)
-		}
-		return appendForeignJSON(dst, b, depth)
+		return appendStruct(dst, rv, depth)
 	}
 	return dst, &UnsupportedTypeError{Type: t}
+}
+
+// appendStruct leaves struct tags, embedding and omitempty to encoding/json
+// and rewrites its output in Python's format.
+func appendStruct(dst []byte, rv reflect.Value, depth int) ([]byte, error) {
+	b, err := json.Marshal(rv.Interface())
+	if err != nil {
+		return dst, fmt.Errorf("pyjson: %w", err)
+	}
+	return appendForeignJSON(dst, b, depth)
 }
 
 // elemInterface returns the element as an interface value, as its address

@@ -161,6 +161,8 @@ func TestMarshal(t *testing.T) {
 		{"struct via encoding/json", cart{Items: []string{"<a>"}, Total: 3, Extra: map[string]int{"z": 1, "a": 2}},
 			`{"items":["<a>"],"total":3,"coupon":null,"extra":{"a":2,"z":1}}`},
 		{"struct with pointer", cart{Coupon: &coupon, Note: "é"}, `{"items":null,"total":0,"coupon":"SAVE10","note":"\u00e9","extra":null}`},
+		{"pointer to struct with pointer-method field", &withPtrField{P: ptrMarshaler{4}}, `{"P":40}`},
+		{"pointer to time", func() *time.Time { t := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC); return &t }(), `"2030-01-02T03:04:05+00:00"`},
 		{"struct holding an Object", struct {
 			O *pyjson.Object `json:"o"`
 		}{ordered}, `{"o":{"zeta":1,"alpha":2,"mid":[3,4]}}`},
@@ -180,6 +182,8 @@ func TestMarshal(t *testing.T) {
 }
 
 type level2 string
+
+type withPtrField struct{ P ptrMarshaler }
 
 func TestMarshalErrors(t *testing.T) {
 	self := map[string]any{}
