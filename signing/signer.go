@@ -93,6 +93,7 @@ type signerBlock struct {
 	s    Signer
 	key  macKey
 	keys [1]*macKey
+	once macState // the main key's state, for a one-shot signer
 }
 
 // newSignerBlock builds a signer. A oneShot signer, made by Dumps and Loads
@@ -128,7 +129,11 @@ func newSignerBlock(o Options, defaultSalt string, oneShot bool) (*signerBlock, 
 	if s.maxDecompressed <= 0 {
 		s.maxDecompressed = DefaultMaxDecompressedSize
 	}
-	b.key.init(newHash, salt, o.Key, oneShot)
+	var once *macState
+	if oneShot {
+		once = &b.once
+	}
+	b.key.init(newHash, salt, o.Key, once)
 	s.sigLen = base64.RawURLEncoding.EncodedLen(b.key.size())
 	if len(o.FallbackKeys) == 0 {
 		b.keys[0] = &b.key
@@ -138,7 +143,10 @@ func newSignerBlock(o Options, defaultSalt string, oneShot bool) (*signerBlock, 
 		s.keys[0] = &b.key
 		for _, k := range o.FallbackKeys {
 			fk := new(macKey)
-			fk.init(newHash, salt, k, oneShot)
+			if oneShot {
+				once = new(macState)
+			}
+			fk.init(newHash, salt, k, once)
 			s.keys = append(s.keys, fk)
 		}
 	}
@@ -182,10 +190,12 @@ type macState struct {
 	chunk  [256]byte                     // strings are copied here to be hashed; also the HMAC pads
 }
 
-// init derives the key H(salt ‖ "signer" ‖ secret) for a signer.
-func (k *macKey) init(newHash func() hash.Hash, salt, secret string, oneShot bool) {
-	if oneShot {
-		st := &macState{mac: newHash(), once: true}
+// init derives the key H(salt ‖ "signer" ‖ secret) for a signer; a
+// one-shot signer passes the state to keep it in.
+func (k *macKey) init(newHash func() hash.Hash, salt, secret string, once *macState) {
+	if once != nil {
+		st := once
+		st.mac, st.once = newHash(), true
 		st.write(salt)
 		st.write("signer")
 		st.write(secret)
