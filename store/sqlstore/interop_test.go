@@ -460,3 +460,66 @@ func useDjangoTable(t *testing.T, rawURL string) {
 		t.Errorf("Load on Django's table = %q, %v", r.Data, err)
 	}
 }
+
+// TestDjangoTableOnMySQL checks the Django-mode table on MariaDB against
+// what Django's MySQL backend creates (no MySQL driver for Python here to
+// run Django's migrate): its data_types (varchar, longtext, datetime(6))
+// and the index name of _create_index_name.
+func TestDjangoTableOnMySQL(t *testing.T) {
+	db := openDB(t, "mysql", testenv.MySQLDSN(t))
+	schema := uniqueTable(t, db) // a fresh database, named like a table
+	if _, err := db.Exec("CREATE DATABASE " + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Exec("DROP DATABASE IF EXISTS " + schema) })
+	s, err := sqlstore.New(db, sqlstore.Config{Django: true, Table: schema + ".django_session"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for range 2 { // idempotent
+		if err := s.Migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	rows, err := db.Query(`SELECT CONCAT(COLUMN_NAME, ' ', COLUMN_TYPE, ' ', IS_NULLABLE, ' ', COLUMN_KEY) FROM information_schema.COLUMNS
+		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'django_session' ORDER BY ORDINAL_POSITION`, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		got = append(got, s)
+	}
+	rows.Close()
+	rows, err = db.Query(`SELECT CONCAT(INDEX_NAME, ' ', COLUMN_NAME, ' ', NON_UNIQUE) FROM information_schema.STATISTICS
+		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'django_session' ORDER BY INDEX_NAME`, schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var s string
+		rows.Scan(&s)
+		got = append(got, s)
+	}
+	rows.Close()
+	want := []string{
+		"session_key varchar(40) NO PRI",
+		"session_data longtext NO ",
+		"expire_date datetime(6) NO MUL",
+		"django_session_expire_date_a5c62663 expire_date 1",
+		"PRIMARY session_key 0",
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("MySQL table:\n got %q\nwant %q", got, want)
+	}
+	key := sessionkit.NewKey()
+	if _, err := s.Create(t.Context(), key, sessionkit.Record{Data: []byte("tok"), Expiry: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := s.Load(t.Context(), key); err != nil || string(r.Data) != "tok" {
+		t.Errorf("Load = %q, %v", r.Data, err)
+	}
+}

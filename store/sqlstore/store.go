@@ -138,6 +138,13 @@ var (
 // of db: Close stops the store but does not close db. New does not touch
 // the database; statements are prepared (and with Config.CreateTable the
 // table created) on first use.
+//
+// Open the *sql.DB as Open would: for SQLite, WAL journaling and a busy
+// timeout (ParseURL's DSN), and for an in-memory database one shared
+// database held open by a connection of its own; for go-sql-driver/mysql,
+// clientFoundRows=true (without it an UPDATE that rewrites identical values
+// costs a second round trip to tell "unchanged" from "gone") and
+// interpolateParams=true.
 func New(db *sql.DB, cfg Config) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("sqlstore: New needs a *sql.DB, got nil")
