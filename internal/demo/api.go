@@ -199,7 +199,7 @@ func (s *Server) apiSessionClear(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if sess, ok := session(w, r); ok {
-		sess.Clear()
+		clearSession(sess)
 		s.answerSession(w, r, sess)
 	}
 }
@@ -248,6 +248,15 @@ func (s *Server) apiSessionExpiry(w http.ResponseWriter, r *http.Request) {
 	}
 	exp.apply(sess)
 	s.answerSession(w, r, sess)
+}
+
+// clearSession is Django's clear, after loading the session: Django's clear
+// keeps a key it never checked, so clearing with a cookie whose session is
+// gone fails the save (SessionInterrupted, a 400); loading first drops such a
+// key and the clear empties a new session instead.
+func clearSession(sess *sessionkit.Session) {
+	sess.Len()
+	sess.Clear()
 }
 
 // expiry is a parsed set_expiry argument.

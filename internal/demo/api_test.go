@@ -429,3 +429,14 @@ func TestSecurityHeaders(t *testing.T) {
 		}
 	}
 }
+
+func TestAPISessionClearWithAStaleCookie(t *testing.T) {
+	s, _ := newTestServer(t, nil)
+	c := newClient(t, s)
+	c.cookies["sessionid"] = "abcdefghijklmnopqrstuvwxyz012345" // a session the store does not have
+	r := c.postJSON("/api/session/clear", "")
+	wantStatus(t, r, http.StatusOK)
+	if v := r.json(t); v["session_key"] != nil {
+		t.Errorf("clear adopted the unknown key: %s", r.body)
+	}
+}

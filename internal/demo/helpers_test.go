@@ -20,7 +20,7 @@ import (
 const testSecret = "test-secret-key-for-the-playground"
 
 // newTestServer returns a playground on store (a fresh memstore if nil).
-func newTestServer(t *testing.T, store sessionkit.Store) (*Server, *sessionkit.Manager) {
+func newTestServer(t testing.TB, store sessionkit.Store) (*Server, *sessionkit.Manager) {
 	t.Helper()
 	if store == nil {
 		ms := memstore.New(0)

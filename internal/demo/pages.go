@@ -428,7 +428,7 @@ func (s *Server) sessionPop(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) sessionClear(w http.ResponseWriter, r *http.Request) {
 	if sess, ok := s.formSession(w, r, "/session"); ok {
-		sess.Clear()
+		clearSession(sess)
 		note(r, false, "request.session.clear(): the data is gone, the key stays.")
 		back(w, r, "/session")
 	}

@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Load test of `sessionkit serve`, engine by engine: the ReadModifyWrite
+# flow, driven by wrk on 127.0.0.1 for a bounded time.
+#
+# Each wrk thread has one connection and plays one user: it starts without
+# a cookie, keeps the session cookie the server sets, and then sends
+# POST /api/session {"counter": N} with it, N counting up. Every request
+# loads an existing session, changes one key and saves it (one load and one
+# save on the store) and gets the session back as JSON. Prints one Markdown
+# table row per engine: requests/s, p50, p99, errors.
+#
+#   scripts/load.sh                         # every engine whose service answers
+#   ENGINES="db cache_redis" DURATION=30s scripts/load.sh
+#
+# Settings (environment): ENGINES (default: all below), DURATION (10s),
+# USERS (16: wrk threads, one connection each), PG_URL, MYSQL_URL, REDIS_ADDR,
+# MEMCACHED_ADDRS. Engines: memory db db_postgres db_mysql file cache_redis
+# cache_memcached cached_db signed_cookies.
+#
+# wrk comes from Debian (installed when missing, as root). The server and
+# wrk share the machine's cores: compare rows of one run, not machines.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ENGINES=${ENGINES:-"memory db db_postgres db_mysql file cache_redis cache_memcached cached_db signed_cookies"}
+DURATION=${DURATION:-10s}
+USERS=${USERS:-16}
+PG_URL=${PG_URL:-"postgres://postgres@127.0.0.1:5432/test?sslmode=disable"}
+MYSQL_URL=${MYSQL_URL:-"mysql://root@127.0.0.1:3306/test"}
+REDIS_ADDR=${REDIS_ADDR:-127.0.0.1:6379}
+MEMCACHED_ADDRS=${MEMCACHED_ADDRS:-"127.0.0.1:11211,127.0.0.1:11212"}
+
+log() { printf 'load: %s\n' "$*" >&2; }
+answers() { (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; }
+
+if ! command -v wrk >/dev/null 2>&1; then
+	if [ "$(id -u)" != 0 ]; then
+		log "wrk is not installed; run as root, or: apt-get install wrk"
+		exit 1
+	fi
+	log "installing wrk"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -q --no-install-recommends wrk >/dev/null
+fi
+
+work=$(mktemp -d)
+server_pid=
+cleanup() {
+	if [ -n "$server_pid" ]; then
+		kill -TERM "$server_pid" 2>/dev/null || true
+		wait "$server_pid" 2>/dev/null || true
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+log "building sessionkit"
+go build -o "$work/sessionkit" ./cmd/sessionkit
+
+cat >"$work/rmw.lua" <<'EOF'
+-- ReadModifyWrite for one user (a thread with one connection): keep the
+-- session cookie, update one key per request.
+local cookie = nil
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+
+request = function()
+	n = n + 1
+	local headers = {}
+	if cookie then headers["Cookie"] = cookie end
+	return wrk.format(nil, "/api/session", headers, '{"counter":' .. n .. '}')
+end
+
+response = function(status, headers, body)
+	local set = headers["Set-Cookie"] or headers["set-cookie"]
+	if set then
+		local v = set:match("^(sessionid=[^;]*)")
+		if v and v ~= 'sessionid=""' then cookie = v end
+	end
+end
+EOF
+
+# settings ENGINE: "label|settings" for one engine (the store in a few words,
+# and serve's environment), or nothing when a service it needs is down.
+settings() {
+	case $1 in
+	memory) echo "in process|SESSION_ENGINE=memory" ;;
+	db) echo "SQLite file|SESSION_ENGINE=db DATABASE_URL=sqlite:///$work/load.db" ;;
+	db_postgres) answers 127.0.0.1:5432 && echo "PostgreSQL|SESSION_ENGINE=db DATABASE_URL=$PG_URL" ;;
+	db_mysql) answers 127.0.0.1:3306 && echo "MariaDB|SESSION_ENGINE=db DATABASE_URL=$MYSQL_URL" ;;
+	file) mkdir -p "$work/files" && echo "files|SESSION_ENGINE=file SESSION_FILE_PATH=$work/files" ;;
+	cache_redis) answers "$REDIS_ADDR" && echo "Redis|SESSION_ENGINE=cache CACHE_URL=redis://$REDIS_ADDR/0" ;;
+	cache_memcached) answers "${MEMCACHED_ADDRS%%,*}" && echo "memcached ring|SESSION_ENGINE=cache CACHE_URL=memcached://$MEMCACHED_ADDRS" ;;
+	cached_db) answers "$REDIS_ADDR" && echo "Redis + SQLite|SESSION_ENGINE=cached_db CACHE_URL=redis://$REDIS_ADDR/0 DATABASE_URL=sqlite:///$work/cached.db" ;;
+	signed_cookies) echo "the cookie (encrypted)|SESSION_ENGINE=signed_cookies" ;;
+	*) log "unknown engine $1"; return 1 ;;
+	esac
+}
+
+# ms VALUE: wrk's latency ("850.00us", "1.23ms", "1.01s") in milliseconds.
+ms() {
+	awk -v v="$1" 'BEGIN {
+		n = v + 0
+		if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000
+		printf "%.2f", n
+	}'
+}
+
+port=18080
+echo "| engine | store | requests/s | p50 (ms) | p99 (ms) | errors |"
+echo "|---|---|---:|---:|---:|---:|"
+for engine in $ENGINES; do
+	spec=$(settings "$engine") || { log "$engine: its service does not answer; skipped"; continue; }
+	label=${spec%%|*} env_settings=${spec#*|}
+	port=$((port + 1))
+	# shellcheck disable=SC2086 # env_settings is a list of NAME=value words
+	env -u SESSION_ENGINE -u DATABASE_URL -u CACHE_URL -u SESSION_FILE_PATH \
+		SECRET_KEY=load-test-secret-key $env_settings \
+		"$work/sessionkit" serve --addr "127.0.0.1:$port" >"$work/serve.out" 2>"$work/serve.err" &
+	server_pid=$!
+	for _ in $(seq 1 100); do
+		grep -q '^sessionkit serve: http' "$work/serve.out" 2>/dev/null && break
+		kill -0 "$server_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! grep -q '^sessionkit serve: http' "$work/serve.out"; then
+		log "$engine: serve did not start:"; cat "$work/serve.err" >&2
+		wait "$server_pid" 2>/dev/null || true
+		server_pid=
+		continue
+	fi
+	log "$engine: $(sed -n 's/^sessionkit serve: [^ ]* — //p' "$work/serve.out" | head -1); wrk -t$USERS -c$USERS -d$DURATION"
+	wrk -t"$USERS" -c"$USERS" -d"$DURATION" --latency -s "$work/rmw.lua" \
+		"http://127.0.0.1:$port" >"$work/wrk.out"
+	kill -TERM "$server_pid"
+	wait "$server_pid" || log "$engine: serve exited with $?"
+	server_pid=
+
+	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$work/wrk.out")
+	p50=$(ms "$(awk '$1 == "50%" { print $2 }' "$work/wrk.out")")
+	p99=$(ms "$(awk '$1 == "99%" { print $2 }' "$work/wrk.out")")
+	errors=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' "$work/wrk.out")
+	echo "| $engine | $label | $rps | $p50 | $p99 | $errors |"
+done
