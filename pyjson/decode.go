@@ -402,8 +402,13 @@ func (d *decoder) string() (string, error) {
 		case c < 0x20:
 			return "", d.errorAt("invalid control character", i)
 		case c < utf8.RuneSelf || d.utf8:
-			buf = append(buf, c)
-			i++
+			// Copy the run of characters that need no conversion at once.
+			j := i + 1
+			for j < len(d.data) && (plainString[d.data[j]] || (d.utf8 && d.data[j] >= utf8.RuneSelf)) {
+				j++
+			}
+			buf = append(buf, d.data[i:j]...)
+			i = j
 		default: // a Latin-1 character
 			buf = append(buf, 0xc0|c>>6, 0x80|c&0x3f)
 			i++
