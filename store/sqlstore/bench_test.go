@@ -248,13 +248,19 @@ func hashAll(keys []string) []string {
 // (minutes) and runs only with SESSIONKIT_BENCH_1M=1:
 //
 //	SESSIONKIT_BENCH_1M=1 go test -run '^$' -bench ClearExpired1M -benchtime 1x ./store/sqlstore/
+//
+// SESSIONKIT_BENCH_ROWS changes the number of rows, SESSIONKIT_BENCH_BATCH
+// the batch size (Config.ClearBatchSize).
 func BenchmarkClearExpired1M(b *testing.B) {
 	if os.Getenv("SESSIONKIT_BENCH_1M") != "1" {
 		b.Skip("set SESSIONKIT_BENCH_1M=1 to delete 1,000,000 rows")
 	}
-	rows := 1_000_000
+	rows, batch := 1_000_000, 0
 	if v := os.Getenv("SESSIONKIT_BENCH_ROWS"); v != "" {
 		fmt.Sscan(v, &rows)
+	}
+	if v := os.Getenv("SESSIONKIT_BENCH_BATCH"); v != "" {
+		fmt.Sscan(v, &batch) // 0: the default batch size
 	}
 	for _, d := range benchDBs() {
 		for _, django := range []bool{false, true} {
@@ -273,7 +279,7 @@ func BenchmarkClearExpired1M(b *testing.B) {
 				for range b.N {
 					b.StopTimer()
 					table := fmt.Sprintf("sqlstore_bench_%d", time.Now().UnixNano())
-					s, err := sqlstore.New(db, sqlstore.Config{Dialect: src.Dialect, Table: table, Django: django, CreateTable: true})
+					s, err := sqlstore.New(db, sqlstore.Config{Dialect: src.Dialect, Table: table, Django: django, CreateTable: true, ClearBatchSize: batch})
 					if err != nil {
 						b.Fatal(err)
 					}
