@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 )
 
 // keyAlphabet is Django's: session keys are drawn from [a-z0-9].
@@ -55,7 +56,17 @@ func ValidKey(s string) bool {
 // KeyHash returns the hex SHA-256 of key. Stores that keep keys hashed at
 // rest use it, so that a leaked table or cache dump cannot be replayed as
 // cookies; SessionInfo.ID is this hash.
-func KeyHash(key string) string {
+func KeyHash(key string) string { return PrefixedKeyHash("", key) }
+
+// PrefixedKeyHash returns prefix + KeyHash(key) in one allocation, for
+// stores that name records by hash under a prefix of their own.
+func PrefixedKeyHash(prefix, key string) string {
 	sum := sha256.Sum256([]byte(key))
-	return hex.EncodeToString(sum[:])
+	var hx [2 * sha256.Size]byte
+	hex.Encode(hx[:], sum[:])
+	var b strings.Builder
+	b.Grow(len(prefix) + len(hx))
+	b.WriteString(prefix)
+	b.Write(hx[:])
+	return b.String()
 }

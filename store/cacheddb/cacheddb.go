@@ -2,12 +2,9 @@ package cacheddb
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -161,19 +158,7 @@ func (s *Store) CacheKey(key string) string {
 	if s.django {
 		return s.prefix + key
 	}
-	return hashedKey(s.prefix, key)
-}
-
-// hashedKey is prefix + sessionkit.KeyHash(key) in one allocation.
-func hashedKey(prefix, key string) string {
-	sum := sha256.Sum256([]byte(key))
-	var hx [2 * sha256.Size]byte
-	hex.Encode(hx[:], sum[:])
-	var b strings.Builder
-	b.Grow(len(prefix) + len(hx))
-	b.WriteString(prefix)
-	b.Write(hx[:])
-	return b.String()
+	return sessionkit.PrefixedKeyHash(s.prefix, key)
 }
 
 // ErrInvalidKey is wrapped by Create and Update errors for a key that is not

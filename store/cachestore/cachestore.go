@@ -40,13 +40,10 @@ package cachestore
 
 import (
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/sessionkit/sessionkit"
@@ -103,19 +100,7 @@ func (s *Store) CacheKey(key string) string {
 	if s.django {
 		return s.prefix + key
 	}
-	return hashedKey(s.prefix, key)
-}
-
-// hashedKey is prefix + sessionkit.KeyHash(key) in one allocation.
-func hashedKey(prefix, key string) string {
-	sum := sha256.Sum256([]byte(key))
-	var hx [2 * sha256.Size]byte
-	hex.Encode(hx[:], sum[:])
-	var b strings.Builder
-	b.Grow(len(prefix) + len(hx))
-	b.WriteString(prefix)
-	b.Write(hx[:])
-	return b.String()
+	return sessionkit.PrefixedKeyHash(s.prefix, key)
 }
 
 // ErrInvalidKey is wrapped by Create and Update errors for a key that is not
