@@ -120,13 +120,14 @@ for engine in $ENGINES; do
 		SECRET_KEY=load-test-secret-key $env_settings \
 		"$work/sessionkit" serve --addr "127.0.0.1:$port" >"$work/serve.out" 2>"$work/serve.err" &
 	server_pid=$!
-	for _ in $(seq 1 100); do
+	for _ in $(seq 1 300); do
 		grep -q '^sessionkit serve: http' "$work/serve.out" 2>/dev/null && break
 		kill -0 "$server_pid" 2>/dev/null || break
 		sleep 0.1
 	done
 	if ! grep -q '^sessionkit serve: http' "$work/serve.out"; then
-		log "$engine: serve did not start:"; cat "$work/serve.err" >&2
+		log "$engine: serve did not start within 30 s:"; cat "$work/serve.err" >&2
+		kill -TERM "$server_pid" 2>/dev/null || true
 		wait "$server_pid" 2>/dev/null || true
 		server_pid=
 		continue
