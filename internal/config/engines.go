@@ -11,15 +11,18 @@ import (
 	"github.com/sessionkit/sessionkit/store/cookiestore"
 )
 
-func newCacheStore(c cache.Cache, s *Settings, log *slog.Logger) (sessionkit.Store, error) {
-	return cachestore.New(c, cachestore.Config{Django: s.Django, Logger: log}), nil
+// The engines built on other packages' stores, each configured from the
+// settings it shares with Django.
+
+func newCacheStore(c cache.Cache, s *Settings, log *slog.Logger) *cachestore.Store {
+	return cachestore.New(c, cachestore.Config{Django: s.Django, Logger: log})
 }
 
-func newCachedDBStore(db sessionkit.Store, c cache.Cache, s *Settings, log *slog.Logger) (sessionkit.Store, error) {
-	return cacheddb.New(db, c, cacheddb.Config{Django: s.Django, Logger: log}), nil
+func newCachedDBStore(db sessionkit.Store, c cache.Cache, s *Settings, log *slog.Logger) *cacheddb.Store {
+	return cacheddb.New(db, c, cacheddb.Config{Django: s.Django, Logger: log})
 }
 
-func newCookieStore(s *Settings, log *slog.Logger) (sessionkit.Store, error) {
+func newCookieStore(s *Settings, log *slog.Logger) (*cookiestore.Store, error) {
 	st, err := cookiestore.New(cookiestore.Config{
 		SecretKey:    s.SecretKey,
 		FallbackKeys: s.SecretKeyFallbacks,

@@ -116,12 +116,7 @@ func (s *Settings) openStore(ctx context.Context, log *slog.Logger) (sessionkit.
 		if err != nil {
 			return nil, nil, err
 		}
-		st, err := newCacheStore(c, s, log)
-		if err != nil {
-			closeCache()
-			return nil, nil, err
-		}
-		return st, closeCache, nil
+		return newCacheStore(c, s, log), closeCache, nil
 	case EngineCachedDB:
 		db, err := s.openDB(ctx, log)
 		if err != nil {
@@ -132,19 +127,14 @@ func (s *Settings) openStore(ctx context.Context, log *slog.Logger) (sessionkit.
 			db.Close()
 			return nil, nil, err
 		}
-		st, err := newCachedDBStore(db, c, s, log)
-		if err != nil {
-			closeCache()
-			db.Close()
-			return nil, nil, err
-		}
-		return st, func() error { return errors.Join(closeCache(), db.Close()) }, nil
+		st := newCachedDBStore(db, c, s, log)
+		return st, func() error { return errors.Join(st.Close(), closeCache(), db.Close()) }, nil
 	case EngineSignedCookies:
 		st, err := newCookieStore(s, log)
 		if err != nil {
 			return nil, nil, err
 		}
-		return st, func() error { return nil }, nil
+		return st, st.Close, nil
 	}
 	return nil, nil, fmt.Errorf("SESSION_ENGINE=%q is not a session engine; use one of %s", s.Engine, strings.Join(engines, ", "))
 }
@@ -206,7 +196,11 @@ func (s *Settings) Describe() string {
 		where = "this process's memory (sessions end when it stops)"
 	}
 	mode := "native formats"
-	if s.Django {
+	switch {
+	case s.Django && s.Engine == EngineCache:
+		// Django's cache engine pickles its entries; sessionkit never does.
+		mode = "Django's cache keys, sessionkit's entries"
+	case s.Django && s.Engine != EngineMemory:
 		mode = "Django-compatible formats"
 	}
 	return fmt.Sprintf("%s engine, %s, %s", s.Engine, where, mode)

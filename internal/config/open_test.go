@@ -316,6 +316,8 @@ func TestDescribe(t *testing.T) {
 		{func(s *Settings) { s.Engine, s.CacheURL = EngineCachedDB, "memcached://a:11211,b:11211" }, "cached_db engine, memcached at a:11211,b:11211 in front of SQLite file sessionkit.db"},
 		{func(s *Settings) { s.Engine = EngineSignedCookies }, "signed_cookies engine, the session kept in the browser's cookie"},
 		{func(s *Settings) { s.Engine = EngineMemory }, "memory engine, this process's memory"},
+		{func(s *Settings) { s.Engine, s.Django = EngineMemory, true }, "native formats"},
+		{func(s *Settings) { s.Engine, s.Django = EngineCache, true }, "Django's cache keys, sessionkit's entries"},
 	} {
 		s := Defaults()
 		tc.modify(&s)
