@@ -3,12 +3,14 @@ package demo
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sessionkit/sessionkit"
+	"github.com/sessionkit/sessionkit/store/cookiestore"
 	"github.com/sessionkit/sessionkit/store/memstore"
 )
 
@@ -438,5 +440,25 @@ func TestAPISessionClearWithAStaleCookie(t *testing.T) {
 	wantStatus(t, r, http.StatusOK)
 	if v := r.json(t); v["session_key"] != nil {
 		t.Errorf("clear adopted the unknown key: %s", r.body)
+	}
+}
+
+func TestAPISessionTooLargeForItsCookie(t *testing.T) {
+	st, err := cookiestore.New(cookiestore.Config{SecretKey: testSecret, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := newTestServer(t, st)
+	c := newClient(t, s)
+	big := strings.Repeat("x", 5000)
+	wantError(t, c.postJSON("/api/session", `{"notes": "`+big+`"}`), http.StatusBadRequest, "no longer fits in its cookie")
+	if len(c.cookies) != 0 {
+		t.Errorf("a cookie was set: %v", c.cookies)
+	}
+	// A session that fits works, and then outgrowing it is refused too.
+	wantStatus(t, c.postJSON("/api/session", `{"notes": "short"}`), http.StatusOK)
+	wantError(t, c.postJSON("/api/session", `{"more": "`+big+`"}`), http.StatusBadRequest, "no longer fits")
+	if !strings.Contains(c.get("/api/session").body, `"data":{"notes":"short"}`) {
+		t.Error("the refused update changed the session")
 	}
 }

@@ -45,6 +45,7 @@ import (
 
 	"github.com/sessionkit/sessionkit"
 	"github.com/sessionkit/sessionkit/cookies"
+	"github.com/sessionkit/sessionkit/store/cookiestore"
 )
 
 //go:embed templates static
@@ -221,7 +222,7 @@ func (s *Server) refuseCrossOrigin(w http.ResponseWriter, r *http.Request, err e
 // cookie is the request's fault (400); anything else is the store's (500).
 func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := http.StatusInternalServerError, "the session store failed: "+err.Error()
-	if errors.Is(err, cookies.ErrTooLarge) {
+	if errors.Is(err, cookies.ErrTooLarge) || errors.Is(err, cookiestore.ErrTooLarge) {
 		status = http.StatusBadRequest
 		msg = fmt.Sprintf("the session no longer fits in its cookie (%d bytes at most); store less in it", cookies.MaxSize)
 	}
