@@ -18,7 +18,7 @@ func Example() {
 	if err := fs.Parse([]string{"--cookie-age", "3600"}); err != nil {
 		log.Fatal(err)
 	}
-	env := map[string]string{"SESSION_ENGINE": "django.contrib.sessions.backends.memory", "SESSION_COOKIE_AGE": "60"}
+	env := map[string]string{"SESSION_ENGINE": "memory", "SESSION_COOKIE_AGE": "60"}
 	settings, err := flags.Settings(func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		log.Fatal(err)

@@ -31,10 +31,6 @@ import (
 // sign cookies or session data) and there is none.
 var ErrNoSecretKey = errors.New("config: SECRET_KEY is empty")
 
-// ErrUnavailable is returned by Open for an engine or cache that this build
-// of sessionkit does not include.
-var ErrUnavailable = errors.New("config: not available")
-
 // Open opens the store the settings name and returns a Manager configured
 // with them, and a function that closes the store and its connections.
 // The db engine creates its table if it does not exist.

@@ -107,7 +107,7 @@ const (
 	EngineMemory        = "memory"
 )
 
-// Engines lists the engine names SESSION_ENGINE accepts, in short form.
+// engines lists the engine names SESSION_ENGINE accepts, in short form.
 var engines = []string{EngineDB, EngineFile, EngineCache, EngineCachedDB, EngineSignedCookies, EngineMemory}
 
 // djangoEnginePrefix is the package of Django's engines; SESSION_ENGINE may
