@@ -91,8 +91,9 @@ type Manager struct {
 	// Logger receives warnings (corrupted data) and errors (store
 	// failures); nil means slog.Default().
 	Logger *slog.Logger
-	// ErrorHandler writes the response when the store fails; nil writes a
-	// plain 500 Internal Server Error.
+	// ErrorHandler writes the response in place of the handler's when the
+	// store fails, or with ErrInterrupted when the session was deleted by a
+	// concurrent request; nil means DefaultErrorHandler (500 and 400).
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 	// Now is the clock; nil means time.Now. For tests.
 	Now func() time.Time

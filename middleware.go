@@ -173,15 +173,26 @@ func (w *responseWriter) failLocked(err error) {
 	h.Del("Content-Encoding")
 	h.Del("ETag")
 	if errors.Is(err, ErrInterrupted) {
-		http.Error(w.ResponseWriter, "The request's session was deleted before the request completed. The user may have logged out in a concurrent request, for example.", http.StatusBadRequest)
-		return
+		w.m.logger().Warn("sessionkit: session deleted before the request completed", "method", w.r.Method, "path", w.r.URL.Path)
+	} else {
+		w.m.logger().Error("sessionkit: session store failure", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
 	}
-	w.m.logger().Error("sessionkit: session store failure", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
 	if w.m.ErrorHandler != nil {
 		w.m.ErrorHandler(w.ResponseWriter, w.r, err)
 		return
 	}
-	http.Error(w.ResponseWriter, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+	DefaultErrorHandler(w.ResponseWriter, w.r, err)
+}
+
+// DefaultErrorHandler is what the Middleware answers when Manager.ErrorHandler
+// is nil: 400 Bad Request for ErrInterrupted (Django's SessionInterrupted),
+// 500 Internal Server Error for a store failure.
+func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
+	if errors.Is(err, ErrInterrupted) {
+		http.Error(w, "The request's session was deleted before the request completed. The user may have logged out in a concurrent request, for example.", http.StatusBadRequest)
+		return
+	}
+	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 }
 
 // applyLocked is Django's process_response. w.mu is held.

@@ -462,3 +462,36 @@ func TestAPISessionTooLargeForItsCookie(t *testing.T) {
 		t.Error("the refused update changed the session")
 	}
 }
+
+
+// A session deleted by a concurrent request (a logout in another tab) comes
+// back through the Manager's ErrorHandler as a JSON 400.
+func TestAPIInterruptedSessionIsJSON400(t *testing.T) {
+	store := memstore.New(0)
+	t.Cleanup(func() { store.Close() })
+	srv, _ := newTestServer(t, store)
+	c := newClient(t, srv)
+	wantStatus(t, c.postJSON("/api/session", `{"a":1}`), http.StatusOK)
+	key := c.cookies["sessionid"]
+	// The handler loads the session, then another request logs out before
+	// this one saves.
+	deleting := &deleteOnLoad{Store: store, key: key}
+	srv2, _ := newTestServer(t, deleting)
+	c.h = srv2
+	wantError(t, c.postJSON("/api/session", `{"b":2}`), http.StatusBadRequest, "deleted")
+}
+
+// deleteOnLoad deletes the record right after loading it, as a concurrent
+// logout would.
+type deleteOnLoad struct {
+	*memstore.Store
+	key string
+}
+
+func (d *deleteOnLoad) Load(ctx context.Context, key string) (sessionkit.Record, error) {
+	r, err := d.Store.Load(ctx, key)
+	if key == d.key {
+		d.Store.Delete(ctx, key)
+	}
+	return r, err
+}

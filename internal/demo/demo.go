@@ -45,7 +45,6 @@ import (
 
 	"github.com/sessionkit/sessionkit"
 	"github.com/sessionkit/sessionkit/cookies"
-	"github.com/sessionkit/sessionkit/store/cookiestore"
 )
 
 //go:embed templates static
@@ -219,12 +218,17 @@ func (s *Server) refuseCrossOrigin(w http.ResponseWriter, r *http.Request, err e
 }
 
 // sessionError is the Manager's ErrorHandler: a session too large for its
-// cookie is the request's fault (400); anything else is the store's (500).
+// cookie, or deleted by a concurrent request, is a 400; anything else is the
+// store's failure (500).
 func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error) {
 	status, msg := http.StatusInternalServerError, "the session store failed: "+err.Error()
-	if errors.Is(err, cookies.ErrTooLarge) || errors.Is(err, cookiestore.ErrTooLarge) {
+	switch {
+	case errors.Is(err, cookies.ErrTooLarge):
 		status = http.StatusBadRequest
 		msg = fmt.Sprintf("the session no longer fits in its cookie (%d bytes at most); store less in it", cookies.MaxSize)
+	case errors.Is(err, sessionkit.ErrInterrupted):
+		status = http.StatusBadRequest
+		msg = "the session was deleted before the request completed (logged out in another tab?); reload and try again"
 	}
 	if isAPI(r) {
 		writeError(w, status, msg)

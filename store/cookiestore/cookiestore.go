@@ -82,6 +82,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"github.com/sessionkit/sessionkit/cookies"
 	"log/slog"
 	"strings"
 	"time"
@@ -103,7 +104,7 @@ const DjangoSalt = "django.contrib.sessions.backends.signed_cookies"
 
 // ErrTooLarge is wrapped by the error Create and Update return when the
 // session does not fit in a cookie.
-var ErrTooLarge = errors.New("cookiestore: session too large for a cookie")
+var ErrTooLarge = fmt.Errorf("cookiestore: session too large for a cookie: %w", cookies.ErrTooLarge)
 
 // Labels that separate the keys derived from one secret (HKDF info).
 const (
