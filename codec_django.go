@@ -13,6 +13,12 @@ import (
 // session data with: "django.contrib.sessions." + the SessionStore class name.
 const DjangoSessionSalt = "django.contrib.sessions.SessionStore"
 
+// CompressMin is the size of session JSON from which the Django formats try
+// zlib. Django tries it on every save and keeps it when it saves two bytes;
+// below about half a kilobyte that saves little, while resetting zlib's
+// tables costs some 20 µs a save. Django reads both forms.
+const CompressMin = 512
+
 // DjangoCodec encodes sessions exactly as Django's SessionBase.encode does:
 // signing.dumps of the JSON with the session salt, compressed when that
 // saves space. Its output is what Django keeps in django_session.session_data
@@ -59,7 +65,7 @@ func (c *DjangoCodec) Encode(data *pyjson.Object) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []byte(c.signer.SignPayload(js, true)), nil
+	return []byte(c.signer.SignPayload(js, len(js) >= CompressMin)), nil
 }
 
 // Decode implements Codec. It fails for data signed with another key or

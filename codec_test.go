@@ -71,3 +71,30 @@ func TestJSONCodecIsPythonJSON(t *testing.T) {
 		t.Errorf("Encode = %s, want %s", b, want)
 	}
 }
+
+func TestDjangoCodecCompressesLargeSessions(t *testing.T) {
+	c := &sessionkit.DjangoCodec{SecretKey: testSecret}
+	small := new(pyjson.Object)
+	small.Set("cart", strings.Repeat("mug,", 20))
+	large := new(pyjson.Object)
+	large.Set("cart", strings.Repeat("mug,", 200))
+	for _, tc := range []struct {
+		d          *pyjson.Object
+		compressed bool
+	}{{small, false}, {large, true}} {
+		b, err := c.Encode(tc.d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.HasPrefix(string(b), "."); got != tc.compressed {
+			t.Errorf("%d-byte session: compressed = %v, want %v", len(b), got, tc.compressed)
+		}
+		back, err := c.Decode(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, _ := back.Get("cart"); v != func() any { v, _ := tc.d.Get("cart"); return v }() {
+			t.Error("round trip changed the data")
+		}
+	}
+}

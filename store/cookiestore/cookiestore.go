@@ -393,7 +393,7 @@ func (s *Store) save(ctx context.Context, op string, rec sessionkit.Record) (str
 	}
 	var value string
 	if s.django {
-		value = s.signer.SignPayload(rec.Data, true)
+		value = s.signer.SignPayload(rec.Data, len(rec.Data) >= sessionkit.CompressMin)
 	} else {
 		value = s.seal(rec)
 	}
