@@ -14,8 +14,8 @@ import (
 
 const benchKey = "django-insecure-interop-test-key-0123456789abcdef"
 
-// benchPayloads are session-like objects: "small" makes a token of about
-// 200 bytes, "1KB" about a kilobyte of JSON.
+// benchPayloads are session-like objects: "small" is 112 bytes of JSON,
+// which makes a 201-byte token; "1KB" is 1071 bytes of JSON.
 func benchPayloads() map[string]any {
 	small := new(pyjson.Object)
 	small.Set("_auth_user_id", "42")
@@ -24,7 +24,7 @@ func benchPayloads() map[string]any {
 	small.Set("n", 1)
 	large := new(pyjson.Object)
 	for i := range 20 {
-		large.Set(fmt.Sprintf("key_%02d", i), fmt.Sprintf("value %d: %s", i, strings.Repeat("é-x", 10)))
+		large.Set(fmt.Sprintf("key_%02d", i), fmt.Sprintf("value %d: %s", i, strings.Repeat("é-x", 4)))
 	}
 	return map[string]any{"small": small, "1KB": large}
 }
