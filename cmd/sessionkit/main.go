@@ -1,5 +1,5 @@
-// Command sessionkit works with Django-compatible sessions and signed
-// values from the command line.
+// Command sessionkit runs the sessionkit playground and works with
+// Django-compatible sessions and signed values from the command line.
 //
 // Usage:
 //
@@ -7,8 +7,11 @@
 //
 // The commands are:
 //
-//	decode   verify a signed token and print the JSON it carries
-//	encode   sign JSON into a token Django's signing.loads accepts
+//	decode         verify a signed token and print the JSON it carries
+//	encode         sign JSON into a token Django's signing.loads accepts
+//	serve          run the playground: every cookie and session operation, a shop, a JSON API
+//	clearsessions  delete expired sessions (Django's manage.py clearsessions)
+//	migrate        create the db engine's session table (Django's manage.py migrate sessions)
 //
 // Run "sessionkit help <command>" for the flags of a command. Exit status
 // is 0 on success, 1 when the command ran but failed (a token that does not
@@ -108,7 +111,7 @@ The commands are:
 
 `)
 	for _, c := range commands() {
-		fmt.Fprintf(w, "\t%-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "\t%-14s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, `
 Use "sessionkit help <command>" or "sessionkit <command> --help" for more
