@@ -22,7 +22,8 @@ func (JSONCodec) Encode(data *pyjson.Object) ([]byte, error) {
 	if data == nil {
 		return []byte("{}"), nil
 	}
-	return pyjson.Marshal(data)
+	// Start from a typical session's size rather than grow from 8 bytes.
+	return pyjson.AppendMarshal(make([]byte, 0, 256), data)
 }
 
 // Decode implements Codec.

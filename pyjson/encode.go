@@ -188,7 +188,12 @@ func (o *Object) appendTo(dst []byte, depth int) ([]byte, error) {
 }
 
 func appendMap[V any](dst []byte, m map[string]V, depth int) ([]byte, error) {
-	keys := make([]string, 0, len(m))
+	// Small maps, the usual case in a session, sort their keys on the stack.
+	var small [16]string
+	keys := small[:0]
+	if len(m) > len(small) {
+		keys = make([]string, 0, len(m))
+	}
 	for k := range m {
 		keys = append(keys, k)
 	}
