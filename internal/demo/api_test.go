@@ -463,7 +463,6 @@ func TestAPISessionTooLargeForItsCookie(t *testing.T) {
 	}
 }
 
-
 // A session deleted by a concurrent request (a logout in another tab) comes
 // back through the Manager's ErrorHandler as a JSON 400.
 func TestAPIInterruptedSessionIsJSON400(t *testing.T) {
