@@ -15,8 +15,9 @@ const DjangoSessionSalt = "django.contrib.sessions.SessionStore"
 
 // CompressMin is the size of session JSON from which the Django formats try
 // zlib. Django tries it on every save and keeps it when it saves two bytes;
-// below about half a kilobyte that saves little, while resetting zlib's
-// tables costs some 20 µs a save. Django reads both forms.
+// below about half a kilobyte that saves a few bytes, while setting up a
+// zlib stream costs several microseconds, more than the rest of a save.
+// Django reads both forms.
 const CompressMin = 512
 
 // DjangoCodec encodes sessions exactly as Django's SessionBase.encode does:
