@@ -163,3 +163,12 @@ func TestDecodeUTF8(t *testing.T) {
 		}
 	}
 }
+
+// legalTable must agree with byteClass, which the rest of the package uses.
+func TestLegalTable(t *testing.T) {
+	for c := range 256 {
+		if got, want := legalTable[c] == 1, byteClass(byte(c)) == 1; got != want {
+			t.Errorf("byte %#x: table %v, byteClass %v", c, got, want)
+		}
+	}
+}

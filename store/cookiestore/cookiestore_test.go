@@ -433,3 +433,15 @@ func TestContextCanceled(t *testing.T) {
 		t.Errorf("Delete = %v", err)
 	}
 }
+
+func TestB64Table(t *testing.T) {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	for c := range 256 {
+		if onlyB64(string([]byte{byte(c)})) != (strings.IndexByte(alphabet, byte(c)) >= 0) {
+			t.Errorf("byte %#x misclassified", c)
+		}
+	}
+	if onlyB64("") {
+		t.Error(`onlyB64("") = true`)
+	}
+}
