@@ -57,9 +57,9 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 		if hadCookie && m.validKey(value) {
 			s.key = value
 		}
-		ctx := context.WithValue(r.Context(), contextKey{}, s)
-		s.ctx = ctx
-		r = r.WithContext(ctx)
+		st.ctx = sessionContext{Context: r.Context(), s: s}
+		s.ctx = &st.ctx
+		r = r.WithContext(&st.ctx)
 		*sw = responseWriter{ResponseWriter: w, m: m, s: s, r: r, hadCookie: hadCookie}
 		next.ServeHTTP(sw, r)
 		sw.finish()
@@ -67,9 +67,26 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 }
 
 type requestState struct {
+	ctx     sessionContext
 	session Session
 	writer  responseWriter
 }
+
+// sessionContext is context.WithValue(parent, contextKey{}, s) without an
+// allocation of its own: it lives in the requestState.
+type sessionContext struct {
+	context.Context
+	s *Session
+}
+
+func (c *sessionContext) Value(key any) any {
+	if key == (contextKey{}) {
+		return c.s
+	}
+	return c.Context.Value(key)
+}
+
+func (c *sessionContext) String() string { return "sessionkit.sessionContext" }
 
 // responseWriter commits the session cookie before the first byte of the
 // response goes out.
@@ -204,7 +221,6 @@ func (w *responseWriter) applyLocked(code int) error {
 		return s.err
 	}
 	h := w.ResponseWriter.Header()
-	now := m.now()
 	if w.hadCookie && s.isEmptyLocked() {
 		addVary(h)
 		return cookies.Delete(w.ResponseWriter, m.cookieName(), cookies.DeleteOptions{
@@ -214,7 +230,7 @@ func (w *responseWriter) applyLocked(code int) error {
 	if s.accessed {
 		addVary(h)
 	}
-	save := s.modified || m.SaveEveryRequest || m.idleRefreshDue(s, now)
+	save := s.modified || m.SaveEveryRequest || (m.IdleTimeout > 0 && m.idleRefreshDue(s, m.now()))
 	if !save || s.isEmptyLocked() || code >= 500 {
 		w.mods = s.mods
 		return nil
@@ -236,6 +252,7 @@ func (w *responseWriter) applyLocked(code int) error {
 		Partitioned: m.CookiePartitioned,
 	}
 	if !m.expireAtBrowserClose(s.data) {
+		now := m.now()
 		age := m.cookieMaxAge(s, now)
 		opts.MaxAge = age
 		if age <= 0 {
