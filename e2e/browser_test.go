@@ -10,6 +10,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/sessionkit/sessionkit/internal/testenv"
 )
 
 // stepTimeout bounds one browser step. The browser itself lives as long
@@ -27,9 +29,12 @@ type browser struct {
 }
 
 func chromiumPath(t testing.TB) string {
-	p := env("SESSIONKIT_CHROMIUM", "/usr/bin/chromium")
+	p := os.Getenv("SESSIONKIT_CHROMIUM")
+	if p == "" {
+		p = "/usr/bin/chromium"
+	}
 	if fi, err := os.Stat(p); err != nil || fi.IsDir() {
-		missing(t, "Chromium at "+p+" (Debian package chromium)")
+		testenv.Missing(t, "Chromium at "+p+" (Debian package chromium)")
 	}
 	return p
 }

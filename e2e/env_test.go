@@ -46,51 +46,6 @@ func goTool() string {
 	return filepath.Join(runtime.GOROOT(), "bin", "go")
 }
 
-// missing skips the test, or fails it under CI, where everything must run
-// (the rule of internal/testenv, which this module cannot import).
-func missing(t testing.TB, what string) {
-	t.Helper()
-	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is not available; under CI every service must run (scripts/services.sh starts them)", what)
-	}
-	t.Skipf("%s is not available; run scripts/services.sh to start it", what)
-}
-
-func env(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
-	}
-	return def
-}
-
-// reachable dials every address once.
-func reachable(addrs ...string) bool {
-	for _, a := range addrs {
-		c, err := net.DialTimeout("tcp", a, 2*time.Second)
-		if err != nil {
-			return false
-		}
-		c.Close()
-	}
-	return true
-}
-
-func redisAddr(t testing.TB) string {
-	a := env("SESSIONKIT_REDIS_ADDR", "127.0.0.1:6379")
-	if !reachable(a) {
-		missing(t, "Redis at "+a)
-	}
-	return a
-}
-
-func memcachedAddrs(t testing.TB) string {
-	as := env("SESSIONKIT_MEMCACHED_ADDRS", "127.0.0.1:11211,127.0.0.1:11212")
-	if !reachable(strings.Split(as, ",")...) {
-		missing(t, "memcached at "+as)
-	}
-	return as
-}
-
 // server is one `sessionkit serve` process.
 type server struct {
 	t    *testing.T

@@ -13,6 +13,8 @@ import (
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/sessionkit/sessionkit/internal/testenv"
 )
 
 // engines are the settings of each engine whose sessions outlive the
@@ -35,13 +37,13 @@ func engines(t *testing.T) []struct {
 			return map[string]string{"SESSION_ENGINE": "file", "SESSION_FILE_PATH": t.TempDir()}
 		}},
 		{"cache_redis", func(t *testing.T) map[string]string {
-			return map[string]string{"SESSION_ENGINE": "cache", "CACHE_URL": "redis://" + redisAddr(t) + "/0"}
+			return map[string]string{"SESSION_ENGINE": "cache", "CACHE_URL": "redis://" + testenv.RedisAddr(t) + "/0"}
 		}},
 		{"cache_memcached", func(t *testing.T) map[string]string {
-			return map[string]string{"SESSION_ENGINE": "cache", "CACHE_URL": "memcached://" + memcachedAddrs(t)}
+			return map[string]string{"SESSION_ENGINE": "cache", "CACHE_URL": "memcached://" + strings.Join(testenv.MemcachedAddrs(t), ",")}
 		}},
 		{"cached_db", func(t *testing.T) map[string]string {
-			return map[string]string{"SESSION_ENGINE": "cached_db", "CACHE_URL": "redis://" + redisAddr(t) + "/0",
+			return map[string]string{"SESSION_ENGINE": "cached_db", "CACHE_URL": "redis://" + testenv.RedisAddr(t) + "/0",
 				"DATABASE_URL": "sqlite:///" + filepath.Join(t.TempDir(), "sessions.db")}
 		}},
 		{"signed_cookies", func(t *testing.T) map[string]string {
