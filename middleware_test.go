@@ -581,3 +581,45 @@ func TestLogOutOtherDevices(t *testing.T) {
 		t.Error("another user's session was deleted")
 	}
 }
+
+// ctxStore records the context its Load is given.
+type ctxStore struct {
+	*memstore.Store
+	got context.Context
+}
+
+func (c *ctxStore) Load(ctx context.Context, key string) (sessionkit.Record, error) {
+	c.got = ctx
+	return c.Store.Load(ctx, key)
+}
+
+// The store is called with the request's context: its values, deadline and
+// cancellation, plus the session.
+func TestStoreGetsRequestContext(t *testing.T) {
+	type reqKey struct{}
+	cs := &ctxStore{Store: &memstore.Store{}}
+	key := sessionkit.NewKey()
+	cs.Create(context.Background(), key, sessionkit.Record{Data: []byte(`{}`), Expiry: time.Now().Add(time.Hour)})
+	m := sessionkit.New(cs)
+	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := sessionkit.FromRequest(r)
+		s.Get("x")
+	}))
+	ctx, cancel := context.WithTimeout(context.WithValue(context.Background(), reqKey{}, "v"), time.Minute)
+	req := httptest.NewRequest("GET", "/", nil).WithContext(ctx)
+	req.Header.Set("Cookie", "sessionid="+key)
+	h.ServeHTTP(httptest.NewRecorder(), req)
+	if cs.got == nil || cs.got.Value(reqKey{}) != "v" {
+		t.Fatal("the store did not get the request's values")
+	}
+	if _, ok := cs.got.Deadline(); !ok {
+		t.Error("the store did not get the request's deadline")
+	}
+	if s, err := sessionkit.FromContext(cs.got); err != nil || s == nil {
+		t.Errorf("FromContext on the store's context: %v, %v", s, err)
+	}
+	cancel()
+	if cs.got.Err() == nil {
+		t.Error("cancelling the request did not reach the store's context")
+	}
+}
