@@ -152,6 +152,15 @@ func (m *Manager) userKey() string {
 	return UserIDKey
 }
 
+// newKey returns a key for a new session: the store's choice if it makes
+// one, else NewKey.
+func (m *Manager) newKey() string {
+	if g, ok := m.Store.(KeyGenerator); ok {
+		return g.NewKey()
+	}
+	return NewKey()
+}
+
 func (m *Manager) validKey(key string) bool {
 	if kv, ok := m.Store.(KeyValidator); ok {
 		return kv.ValidKey(key)

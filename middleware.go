@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/sessionkit/sessionkit/cookies"
 )
@@ -230,7 +231,11 @@ func (w *responseWriter) applyLocked(code int) error {
 	if s.accessed {
 		addVary(h)
 	}
-	save := s.modified || m.SaveEveryRequest || (m.IdleTimeout > 0 && m.idleRefreshDue(s, m.now()))
+	var now time.Time // read once, and only when needed: the clock is not free
+	if m.IdleTimeout > 0 {
+		now = m.now()
+	}
+	save := s.modified || m.SaveEveryRequest || (m.IdleTimeout > 0 && m.idleRefreshDue(s, now))
 	if !save || s.isEmptyLocked() || code >= 500 {
 		w.mods = s.mods
 		return nil
@@ -239,7 +244,10 @@ func (w *responseWriter) applyLocked(code int) error {
 	if s.err != nil {
 		return s.err
 	}
-	if err := s.saveLocked(s.ctx); err != nil {
+	if now.IsZero() {
+		now = m.now()
+	}
+	if err := s.saveLocked(s.ctx, now); err != nil {
 		return err
 	}
 	w.mods = s.mods
@@ -252,17 +260,16 @@ func (w *responseWriter) applyLocked(code int) error {
 		Partitioned: m.CookiePartitioned,
 	}
 	if !m.expireAtBrowserClose(s.data) {
-		now := m.now()
+		// expires from the Manager's clock, as Django's
+		// http_date(time.time() + max_age).
 		age := m.cookieMaxAge(s, now)
 		opts.MaxAge = age
 		if age <= 0 {
 			opts.MaxAge = -1 // already expired: Max-Age=0
+			opts.ExpiresRaw = cookies.HTTPDate(now.Add(age))
 		}
-		// expires from the Manager's clock, as Django's
-		// http_date(time.time() + max_age).
-		opts.ExpiresRaw = cookies.HTTPDate(now.Add(age))
 	}
-	if err := cookies.Set(w.ResponseWriter, m.cookieName(), s.key, opts); err != nil {
+	if err := cookies.SetAt(w.ResponseWriter, m.cookieName(), s.key, opts, now); err != nil {
 		return err
 	}
 	addVary(h)
@@ -296,7 +303,7 @@ func (w *responseWriter) finish() {
 		w.m.logger().Error("sessionkit: session modified after the response was sent; a new session cannot be saved then (modify it before writing the body)", "path", w.r.URL.Path)
 		return
 	}
-	if err := s.saveLocked(s.ctx); err != nil {
+	if err := s.saveLocked(s.ctx, w.m.now()); err != nil {
 		w.m.logger().Error("sessionkit: saving a session modified after the response was sent", "err", err, "path", w.r.URL.Path)
 		return
 	}

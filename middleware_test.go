@@ -623,3 +623,31 @@ func TestStoreGetsRequestContext(t *testing.T) {
 		t.Error("cancelling the request did not reach the store's context")
 	}
 }
+
+// sequentialKeys is a store that chooses its own keys.
+type sequentialKeys struct {
+	*memstore.Store
+	next int
+}
+
+func (s *sequentialKeys) NewKey() string {
+	s.next++
+	return fmt.Sprintf("chosenkey%03d", s.next)
+}
+
+func TestStoreChoosesKeys(t *testing.T) {
+	st := &sequentialKeys{Store: &memstore.Store{}}
+	ctx := context.Background()
+	// The store's first key is taken: the Manager must ask it again.
+	if _, err := st.Create(ctx, "chosenkey001", sessionkit.Record{Data: []byte(`{}`), Expiry: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	m := sessionkit.New(st)
+	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := sessionkit.FromRequest(r)
+		s.Set("n", 1)
+	}))
+	if got, want := sessionCookieOf(do(t, h, "")), "sessionid=chosenkey002"; got != want {
+		t.Errorf("cookie %q, want %q: the key the store chose, after the taken one", got, want)
+	}
+}

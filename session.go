@@ -283,7 +283,7 @@ func (s *Session) CycleKey() error {
 	s.loadLocked()
 	old := s.key
 	s.key = ""
-	if err := s.saveLocked(s.ctx); err != nil {
+	if err := s.saveLocked(s.ctx, s.m.now()); err != nil {
 		s.key = old
 		return err
 	}
@@ -306,7 +306,7 @@ func (s *Session) Save(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.loadLocked()
-	return s.saveLocked(ctx)
+	return s.saveLocked(ctx, s.m.now())
 }
 
 func (s *Session) setErrLocked(err error) {
@@ -315,10 +315,11 @@ func (s *Session) setErrLocked(err error) {
 	}
 }
 
-// saveLocked encodes and writes the data. s.mu must be held and s.data set.
-func (s *Session) saveLocked(ctx context.Context) error {
+// saveLocked encodes and writes the data as of now (the Manager's clock,
+// read once by the caller, which uses it for the cookie too). s.mu must be
+// held and s.data set.
+func (s *Session) saveLocked(ctx context.Context, now time.Time) error {
 	m := s.m
-	now := m.now()
 	if s.created == 0 {
 		s.created = now.Unix()
 	}
@@ -341,7 +342,7 @@ func (s *Session) saveLocked(ctx context.Context) error {
 		return nil
 	}
 	for range maxCreateAttempts {
-		key, err := m.Store.Create(ctx, NewKey(), rec)
+		key, err := m.Store.Create(ctx, m.newKey(), rec)
 		if errors.Is(err, ErrKeyExists) {
 			continue
 		}

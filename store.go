@@ -9,7 +9,7 @@ import (
 // Store keeps encoded sessions. It is the contract every engine implements,
 // in the spirit of database/sql/driver: plain types, a few sentinel errors,
 // no HTTP. Optional abilities are separate interfaces discovered by type
-// assertion (ExpiredClearer, UserSessionLister, KeyValidator).
+// assertion (ExpiredClearer, UserSessionLister, KeyValidator, KeyGenerator).
 //
 // Implementations must be safe for concurrent use by many goroutines.
 type Store interface {
@@ -84,6 +84,15 @@ type SessionInfo struct {
 	ID string
 	// Expiry is when the session expires.
 	Expiry time.Time
+}
+
+// KeyGenerator is a Store that chooses the keys the Manager passes to
+// Create, instead of NewKey. The cookie store is one: Create ignores the
+// key, since the cookie value is the key, so it returns "" rather than
+// have the Manager draw random bytes for nothing.
+type KeyGenerator interface {
+	// NewKey returns a key for Create, unused as far as it can tell.
+	NewKey() string
 }
 
 // KeyValidator is a Store whose keys do not follow the default rule

@@ -227,6 +227,13 @@ func Set(w http.ResponseWriter, name, value string, o Options) error {
 	return set(w.Header(), name, value, o, time.Now())
 }
 
+// SetAt is Set at the time now rather than the current time: expires is
+// computed from now (and Max-Age from now when o.Expires is set). It is
+// for callers with a clock of their own, such as a session Manager's.
+func SetAt(w http.ResponseWriter, name, value string, o Options, now time.Time) error {
+	return set(w.Header(), name, value, o, now)
+}
+
 func set(h http.Header, name, value string, o Options, now time.Time) error {
 	line, err := Format(name, value, o, now)
 	if err != nil {
@@ -350,9 +357,42 @@ func isCTLOrSemicolon(r rune) bool {
 // d, ExpiresRaw: HTTPDate(now.Add(d))} does the same with a clock of one's
 // own.
 func HTTPDate(t time.Time) string {
-	return string(appendHTTPDate(nil, t))
+	var buf [32]byte
+	return string(appendHTTPDate(buf[:0], t))
 }
 
+// appendHTTPDate writes the date field by field: every response that saves
+// a session formats one, and time.Time.AppendFormat, which parses its
+// layout each time, was a tenth of a new cookie session's cost.
 func appendHTTPDate(b []byte, t time.Time) []byte {
-	return t.UTC().AppendFormat(b, http.TimeFormat)
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.AppendFormat(b, http.TimeFormat) // as many digits as it takes
+	}
+	hour, minute, sec := t.Clock()
+	const days = "SunMonTueWedThuFriSat"
+	const months = "JanFebMarAprMayJunJulAugSepOctNovDec"
+	wd := int(t.Weekday()) * 3
+	mo := (int(month) - 1) * 3
+	b = append(b, days[wd:wd+3]...)
+	b = append(b, ", "...)
+	b = append2(b, day)
+	b = append(b, ' ')
+	b = append(b, months[mo:mo+3]...)
+	b = append(b, ' ')
+	b = append2(b, year/100)
+	b = append2(b, year%100)
+	b = append(b, ' ')
+	b = append2(b, hour)
+	b = append(b, ':')
+	b = append2(b, minute)
+	b = append(b, ':')
+	b = append2(b, sec)
+	return append(b, " GMT"...)
+}
+
+// append2 appends n (0 to 99) as two digits.
+func append2(b []byte, n int) []byte {
+	return append(b, byte('0'+n/10), byte('0'+n%10))
 }

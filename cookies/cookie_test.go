@@ -2,6 +2,7 @@ package cookies
 
 import (
 	"errors"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -403,5 +404,27 @@ func TestFormatParsesWithNetHTTP(t *testing.T) {
 		c.Path != "/app" || !c.Secure || !c.HttpOnly || c.SameSite != http.SameSiteLaxMode ||
 		!c.Expires.Equal(time.Unix(1700000000+1209600, 0)) {
 		t.Errorf("net/http read %s as %+v", line, c)
+	}
+}
+
+// The hand-written date must be http.TimeFormat's, from year 0 to far
+// past 9999.
+func TestHTTPDateMatchesTimeFormat(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	times := []time.Time{
+		time.Unix(0, 0),
+		time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(-1, 6, 1, 0, 0, 0, 0, time.UTC),
+		time.Date(2024, 2, 29, 12, 0, 0, 0, time.FixedZone("x", -11*3600)),
+	}
+	for range 10000 {
+		times = append(times, time.Unix(r.Int64N(300000000000)-62135596800, r.Int64N(1e9)).In(time.FixedZone("y", int(r.Int64N(50000))-25000)))
+	}
+	for _, tm := range times {
+		if got, want := HTTPDate(tm), tm.UTC().Format(http.TimeFormat); got != want {
+			t.Fatalf("HTTPDate(%v) = %q, want %q", tm, got, want)
+		}
 	}
 }

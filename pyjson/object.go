@@ -62,6 +62,11 @@ func (o *Object) Set(key string, v any) {
 		o.entries[i].value = v
 		return
 	}
+	if o.entries == nil {
+		// Room for a small session's keys: one allocation, not one per
+		// doubling.
+		o.entries = make([]entry, 0, 8)
+	}
 	o.entries = append(o.entries, entry{key, v})
 	switch {
 	case o.index != nil:

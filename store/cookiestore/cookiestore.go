@@ -7,8 +7,9 @@
 // itself: Create and Update return the new cookie value, Load verifies a
 // cookie value and returns the session it carries, and Delete does
 // nothing. It implements sessionkit.KeyValidator, since its keys are cookie
-// values rather than [a-z0-9] session keys, and neither ExpiredClearer nor
-// UserSessionLister, having no records to clear or list.
+// values rather than [a-z0-9] session keys, sessionkit.KeyGenerator, to
+// spare the Manager drawing random keys it would ignore, and neither
+// ExpiredClearer nor UserSessionLister, having no records to clear or list.
 //
 // Record.Data must be a JSON object, as the Manager's default codec
 // (sessionkit.JSONCodec) writes it: the cookie carries the session itself,
@@ -181,6 +182,7 @@ type sealKey struct {
 var (
 	_ sessionkit.Store        = (*Store)(nil)
 	_ sessionkit.KeyValidator = (*Store)(nil)
+	_ sessionkit.KeyGenerator = (*Store)(nil)
 )
 
 // New returns a Store for cfg. It fails if cfg.SecretKey or one of
@@ -246,6 +248,11 @@ func newSealKey(secret string) (sealKey, error) {
 	}
 	return sealKey{id: id[0], aead: aead}, nil
 }
+
+// NewKey returns "": Create ignores its key, the cookie value being the
+// key, so the Manager need not draw a random one. It implements
+// sessionkit.KeyGenerator.
+func (s *Store) NewKey() string { return "" }
 
 // Close does nothing: the store holds no resources. It is there so that
 // every store can be closed alike.
