@@ -1,6 +1,7 @@
 package pyjson
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -84,6 +85,13 @@ func UnmarshalUTF8(data []byte) (any, error) {
 // code reading a session expects; Marshal writes their keys sorted, so a
 // nested object whose keys were not in sorted order is written back in a
 // different order (use UnmarshalOrdered to keep every order).
+//
+// The whole document is checked at once, so a syntax error anywhere is
+// returned here, but each top-level value is built only when it is first
+// read, and one never read is written back by Marshal exactly as it came
+// (compact or not): a request that reads one key of a large session pays
+// for that key alone. The Object keeps a copy of data, so data may be
+// reused.
 func DecodeObject(data []byte) (*Object, error) {
 	d := decoder{data: data}
 	d.skipSpace()
@@ -96,14 +104,85 @@ func DecodeObject(data []byte) (*Object, error) {
 		return nil, &SyntaxError{msg: "expecting a JSON object, found " + kindOf(v), Offset: int64(start)}
 	}
 	d.pos++
-	o, err := d.object(true)
+	o, err := d.lazyObject()
 	if err != nil {
 		return nil, err
 	}
 	if d.skipSpace(); d.pos != len(d.data) {
 		return nil, d.errorf("extra data")
 	}
-	return o.(*Object), nil
+	return o, nil
+}
+
+// lazyObject parses the members of a top-level object after '{'. Every
+// value is checked as it would be decoded but kept as its JSON text, in a
+// copy of the document, and decoded when first read (see Object): a
+// request that reads one key of a session does not pay for building the
+// others, and an untouched value is written back as it came.
+func (d *decoder) lazyObject() (*Object, error) {
+	d.depth++
+	d.skipSpace()
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		return new(Object), nil
+	}
+	// Values are kept as slices of an immutable copy of the document: the
+	// caller may reuse data. The copy replaces the string arena, which
+	// then holds only the keys.
+	owned := bytes.Clone(d.data)
+	d.arenaSize = 128
+	obj := &Object{entries: make([]entry, 0, 8)}
+	for {
+		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+			return nil, d.errorf("expecting property name enclosed in double quotes")
+		}
+		d.pos++
+		key, err := d.string()
+		if err != nil {
+			return nil, err
+		}
+		d.skipSpace()
+		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+			return nil, d.errorf("expecting ':' delimiter")
+		}
+		d.pos++
+		d.skipSpace()
+		start := d.pos
+		d.skip, d.nonASCII = true, false
+		_, err = d.value()
+		d.skip = false
+		if err != nil {
+			return nil, err
+		}
+		if d.nonASCII {
+			// Raw Latin-1 bytes: decode now, so that what is written back
+			// is pure ASCII, as Python writes it.
+			v, err := decodeRaw(owned[start:d.pos])
+			if err != nil {
+				return nil, err
+			}
+			obj.Set(key, v)
+		} else {
+			obj.setRaw(key, owned[start:d.pos:d.pos])
+		}
+		d.skipSpace()
+		if d.pos < len(d.data) && d.data[d.pos] == '}' {
+			d.pos++
+			return obj, nil
+		}
+		if d.pos >= len(d.data) || d.data[d.pos] != ',' {
+			return nil, d.errorf("expecting ',' delimiter")
+		}
+		d.pos++
+		d.skipSpace()
+	}
+}
+
+// decodeRaw decodes one value that lazyObject has checked, as the value
+// of a top-level member: nested objects become map[string]any.
+func decodeRaw(raw []byte) (any, error) {
+	d := decoder{data: raw}
+	return d.value()
 }
 
 type decoder struct {
@@ -118,6 +197,12 @@ type decoder struct {
 	// never changes bytes it has written, so the substrings handed out stay
 	// valid and immutable.
 	strs strings.Builder
+	// arenaSize is the capacity strs is given; 0 means len(data).
+	arenaSize int
+	// skip checks the syntax without building values (lazyObject).
+	skip bool
+	// nonASCII records that a skipped string held a byte ≥ 0x80.
+	nonASCII bool
 }
 
 // maxStringArena is the largest document whose strings share one buffer.
@@ -131,7 +216,11 @@ func (d *decoder) newString(b []byte) string {
 		return ""
 	}
 	if d.strs.Cap() == 0 && len(d.data) <= maxStringArena {
-		d.strs.Grow(len(d.data))
+		if d.arenaSize > 0 {
+			d.strs.Grow(d.arenaSize)
+		} else {
+			d.strs.Grow(len(d.data))
+		}
 	}
 	n := d.strs.Len()
 	if n+len(b) > d.strs.Cap() {
@@ -250,10 +339,12 @@ func (d *decoder) object(ordered bool) (any, error) {
 		obj *Object
 		m   map[string]any
 	)
-	if ordered {
+	switch {
+	case d.skip:
+	case ordered:
 		// Room for a small session's keys without regrowing.
 		obj = &Object{entries: make([]entry, 0, 8)}
-	} else {
+	default:
 		m = make(map[string]any)
 	}
 	for {
@@ -275,9 +366,11 @@ func (d *decoder) object(ordered bool) (any, error) {
 		if err != nil {
 			return nil, err
 		}
-		if ordered {
+		switch {
+		case d.skip:
+		case ordered:
 			obj.Set(key, v)
-		} else {
+		default:
 			m[key] = v
 		}
 		d.skipSpace()
@@ -291,7 +384,10 @@ func (d *decoder) object(ordered bool) (any, error) {
 		d.pos++
 		d.skipSpace()
 	}
-	if ordered {
+	switch {
+	case d.skip:
+		return nil, nil
+	case ordered:
 		return obj, nil
 	}
 	return m, nil
@@ -307,13 +403,18 @@ func (d *decoder) array() (any, error) {
 		d.pos++
 		return []any{}, nil
 	}
-	a := make([]any, 0, 4)
+	var a []any
+	if !d.skip {
+		a = make([]any, 0, 4)
+	}
 	for {
 		v, err := d.value()
 		if err != nil {
 			return nil, err
 		}
-		a = append(a, v)
+		if !d.skip {
+			a = append(a, v)
+		}
 		d.skipSpace()
 		if d.pos < len(d.data) && d.data[d.pos] == ']' {
 			d.pos++
@@ -347,6 +448,9 @@ func (d *decoder) string() (string, error) {
 	}
 	if i < len(d.data) && d.data[i] == '"' {
 		d.pos = i + 1
+		if d.skip {
+			return "", nil
+		}
 		return d.newString(d.data[start:i]), nil
 	}
 	buf := append(d.buf[:0], d.data[start:i]...)
@@ -359,6 +463,9 @@ func (d *decoder) string() (string, error) {
 		case c == '"':
 			d.pos = i + 1
 			d.buf = buf
+			if d.skip {
+				return "", nil
+			}
 			return d.newString(buf), nil
 		case c == '\\':
 			i++
@@ -402,6 +509,7 @@ func (d *decoder) string() (string, error) {
 		case c < 0x20:
 			return "", d.errorAt("invalid control character", i)
 		case c < utf8.RuneSelf || d.utf8:
+			d.nonASCII = d.nonASCII || c >= utf8.RuneSelf
 			// Copy the run of characters that need no conversion at once.
 			j := i + 1
 			for j < len(d.data) && (plainString[d.data[j]] || (d.utf8 && d.data[j] >= utf8.RuneSelf)) {
@@ -410,6 +518,7 @@ func (d *decoder) string() (string, error) {
 			buf = append(buf, d.data[i:j]...)
 			i = j
 		default: // a Latin-1 character
+			d.nonASCII = true
 			buf = append(buf, 0xc0|c>>6, 0x80|c&0x3f)
 			i++
 		}
@@ -497,6 +606,10 @@ func (d *decoder) number() (any, error) {
 		return nil, d.errorf("expecting value")
 	}
 	lit := d.data[start : start+n]
+	if d.skip && isFloat {
+		d.pos += n
+		return nil, nil
+	}
 	if isFloat {
 		f, err := strconv.ParseFloat(string(lit), 64)
 		// Out of range is not an error in Python: 1e400 is inf, 1e-400 is 0.0.
@@ -515,6 +628,9 @@ func (d *decoder) number() (any, error) {
 		return nil, d.errorf(fmt.Sprintf("integer with %d digits exceeds Python's limit of %d", len(digits), maxIntDigits))
 	}
 	d.pos += n
+	if d.skip {
+		return nil, nil
+	}
 	if len(digits) <= 18 { // cannot overflow int64
 		var v int64
 		for _, c := range digits {

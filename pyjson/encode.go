@@ -180,6 +180,12 @@ func (o *Object) appendTo(dst []byte, depth int) ([]byte, error) {
 		}
 		dst = appendString(dst, e.key)
 		dst = append(dst, ':')
+		if e.raw != nil {
+			// Never read, so unchanged: DecodeObject checked it, and it
+			// is pure ASCII.
+			dst = append(dst, e.raw...)
+			continue
+		}
 		if dst, err = appendValue(dst, e.value, depth+1); err != nil {
 			return dst, err
 		}

@@ -121,3 +121,80 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodeObject: DecodeObject, which checks values at once but builds
+// them only when read, accepts exactly what Unmarshal accepts as a
+// top-level object, with the same error; its values equal Unmarshal's
+// whether read or not; and what it writes back, values read or not,
+// decodes to the same object. The input is reused after decoding, as a
+// store's buffer may be, to show the Object kept nothing of it.
+func FuzzDecodeObject(f *testing.F) {
+	for _, s := range []string{
+		`{"a":1,"b":[1.0,2,1e400,NaN,-Infinity],"a":3}`,
+		`{"user":{"id":42,"roles":["admin","staff"],"prefs":{"theme":"dark","tz":null}}}`,
+		`{"s":"\ud83d\ude00\ud800x\u00e9","t":"\u0000"}`,
+		"{\"latin\":\"\xc3\xa9\xff\",\"n\":1}",
+		`{"x":[1e16,1000000000000000.0,-0.0,5e-324],"y":18446744073709551617}`,
+		`{ "a" : [ 1 , 2 ] , "b" : { } }`,
+		`{"a":[[[[{}]]]],"a":"again"}`,
+		`{"a" 1}`,
+		`{"a":[1,}`,
+		`{"a":"\ud800\u"}`,
+		`{}`,
+		`[]`,
+	} {
+		f.Add([]byte(s), uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, readMask uint8) {
+		want, wantErr := pyjson.Unmarshal(data)
+		wantObj, isObj := want.(map[string]any)
+		input := append([]byte(nil), data...)
+		o, err := pyjson.DecodeObject(input)
+		switch {
+		case wantErr != nil:
+			if err == nil || err.Error() != wantErr.Error() {
+				t.Fatalf("DecodeObject(%q) error %v, Unmarshal error %v", data, err, wantErr)
+			}
+			return
+		case !isObj:
+			if err == nil {
+				t.Fatalf("DecodeObject(%q) accepted a %T", data, want)
+			}
+			return
+		case err != nil:
+			t.Fatalf("DecodeObject(%q): %v, but Unmarshal accepts it", data, err)
+		}
+		for i := range input {
+			input[i] = 'X' // the caller reuses its buffer
+		}
+		if o.Len() != len(wantObj) {
+			t.Fatalf("%q: %d keys, want %d", data, o.Len(), len(wantObj))
+		}
+		// Read some values (chosen by the fuzzer), write, then read all.
+		for i, k := range o.Keys() {
+			if readMask&(1<<(i%8)) != 0 {
+				if v, _ := o.Get(k); !equal(v, wantObj[k]) {
+					t.Fatalf("%q: key %q read as %#v, want %#v", data, k, v, wantObj[k])
+				}
+			}
+		}
+		out, err := pyjson.Marshal(o)
+		if err != nil {
+			t.Fatalf("Marshal(DecodeObject(%q)): %v", data, err)
+		}
+		back, err := pyjson.Unmarshal(out)
+		if err != nil || !equal(back, want) {
+			t.Fatalf("%q written back as %q, which decodes to %#v (%v)", data, out, back, err)
+		}
+		for k, v := range o.All() {
+			if !equal(v, wantObj[k]) {
+				t.Fatalf("%q: key %q iterated as %#v, want %#v", data, k, v, wantObj[k])
+			}
+		}
+		for _, c := range out {
+			if c >= 0x80 {
+				t.Fatalf("%q written back with byte %#x: not pure ASCII: %q", data, c, out)
+			}
+		}
+	})
+}

@@ -11,7 +11,9 @@ import (
 // Go with its keys in the same order. The zero value is an empty object
 // ready to use; a nil *Object reads as empty.
 //
-// An Object is not safe for concurrent use: guard it as you would a map.
+// An Object is not safe for concurrent use, not even for reading: an
+// Object from DecodeObject decodes each value the first time it is read
+// (Get, All, Clone, Marshal) and keeps the result. Guard it with a mutex.
 type Object struct {
 	entries []entry
 	// index maps a key to its position in entries. It stays nil while the
@@ -24,6 +26,33 @@ type Object struct {
 type entry struct {
 	key   string
 	value any
+	// raw is the value's JSON, not decoded yet (see DecodeObject), or nil
+	// once value holds it. It is never modified.
+	raw []byte
+}
+
+// get returns entry i's value, decoding it on first use.
+func (o *Object) get(i int) any {
+	e := &o.entries[i]
+	if e.raw != nil {
+		v, err := decodeRaw(e.raw)
+		if err != nil {
+			// DecodeObject checked this text with the same decoder.
+			panic("pyjson: decoding a value DecodeObject accepted: " + err.Error())
+		}
+		e.value, e.raw = v, nil
+	}
+	return e.value
+}
+
+// setRaw stores the JSON text raw under key, to be decoded when read.
+func (o *Object) setRaw(key string, raw []byte) {
+	if i := o.find(key); i >= 0 {
+		o.entries[i].value, o.entries[i].raw = nil, raw
+		return
+	}
+	o.Set(key, nil)
+	o.entries[len(o.entries)-1].raw = raw
 }
 
 // indexThreshold is the size above which an Object keeps a key index.
@@ -50,7 +79,7 @@ func (o *Object) Get(key string) (any, bool) {
 		return nil, false
 	}
 	if i := o.find(key); i >= 0 {
-		return o.entries[i].value, true
+		return o.get(i), true
 	}
 	return nil, false
 }
@@ -59,7 +88,7 @@ func (o *Object) Get(key string) (any, bool) {
 // position and only its value changes, as with a Python dict.
 func (o *Object) Set(key string, v any) {
 	if i := o.find(key); i >= 0 {
-		o.entries[i].value = v
+		o.entries[i].value, o.entries[i].raw = v, nil
 		return
 	}
 	if o.entries == nil {
@@ -67,7 +96,7 @@ func (o *Object) Set(key string, v any) {
 		// doubling.
 		o.entries = make([]entry, 0, 8)
 	}
-	o.entries = append(o.entries, entry{key, v})
+	o.entries = append(o.entries, entry{key: key, value: v})
 	switch {
 	case o.index != nil:
 		o.index[key] = len(o.entries) - 1
@@ -130,8 +159,7 @@ func (o *Object) All() iter.Seq2[string, any] {
 		// Index on every step so that a Delete inside the loop cannot make
 		// it read past the end.
 		for i := 0; i < len(o.entries); i++ {
-			e := o.entries[i]
-			if !yield(e.key, e.value) {
+			if !yield(o.entries[i].key, o.get(i)) {
 				return
 			}
 		}
@@ -147,7 +175,11 @@ func (o *Object) Clone() *Object {
 	}
 	c := &Object{entries: make([]entry, len(o.entries))}
 	for i, e := range o.entries {
-		c.entries[i] = entry{e.key, cloneValue(e.value)}
+		if e.raw != nil {
+			c.entries[i] = e // the text is immutable: share it
+			continue
+		}
+		c.entries[i] = entry{key: e.key, value: cloneValue(e.value)}
 	}
 	if o.index != nil {
 		c.index = maps.Clone(o.index)
