@@ -313,11 +313,17 @@ func (s *Store) Load(ctx context.Context, value string) (sessionkit.Record, erro
 	if err := ctx.Err(); err != nil {
 		return sessionkit.Record{}, err
 	}
-	if !s.ValidKey(value) {
-		return sessionkit.Record{}, fmt.Errorf("cookiestore: load: not a session cookie value: %w", sessionkit.ErrNotFound)
-	}
 	if s.django {
+		if !s.ValidKey(value) {
+			return sessionkit.Record{}, fmt.Errorf("cookiestore: load: not a session cookie value: %w", sessionkit.ErrNotFound)
+		}
 		return s.loadDjango(ctx, value)
+	}
+	// Strict base64 decoding checks the characters ValidKey would: the
+	// Manager has just called ValidKey, and a 1 KB session pays for each
+	// pass over its cookie.
+	if len(value) < minEncoded || len(value) > MaxSize {
+		return sessionkit.Record{}, fmt.Errorf("cookiestore: load: not a session cookie value: %w", sessionkit.ErrNotFound)
 	}
 	return s.loadNative(ctx, value)
 }
@@ -359,8 +365,9 @@ func (s *Store) loadNative(ctx context.Context, value string) (sessionkit.Record
 		if k.id != raw[1] {
 			continue
 		}
-		// Open into a fresh slice: the data is returned to the caller.
-		if plain, err = k.aead.Open(nil, nil, raw[headerLen:], raw[:headerLen]); err == nil {
+		// Decrypt in place: raw is this call's own, and the data goes
+		// to the caller.
+		if plain, err = k.aead.Open(raw[headerLen:headerLen], nil, raw[headerLen:], raw[:headerLen]); err == nil {
 			opened = true
 			break
 		}
@@ -435,13 +442,14 @@ func (s *Store) seal(rec sessionkit.Record) string {
 		expiry = now.Add(-s.maxAge) // long expired either way
 	}
 	k := s.keys[0]
-	plain := make([]byte, stampsLen, stampsLen+len(rec.Data))
-	binary.BigEndian.PutUint64(plain[0:8], uint64(now.UnixNano()))
-	binary.BigEndian.PutUint64(plain[8:16], uint64(expiry.UnixNano()))
+	// One buffer: the plaintext is laid out where the ciphertext goes and
+	// sealed in place.
+	buf := make([]byte, headerLen, headerLen+nonceLen+stampsLen+len(rec.Data)+tagLen)
+	buf[0], buf[1] = version, k.id
+	plain := binary.BigEndian.AppendUint64(buf[headerLen:headerLen], uint64(now.UnixNano()))
+	plain = binary.BigEndian.AppendUint64(plain, uint64(expiry.UnixNano()))
 	plain = append(plain, rec.Data...)
-	raw := make([]byte, headerLen, headerLen+nonceLen+len(plain)+tagLen)
-	raw[0], raw[1] = version, k.id
-	raw = k.aead.Seal(raw, nil, plain, raw[:headerLen])
+	raw := k.aead.Seal(buf[:headerLen], nil, plain, buf[:headerLen])
 	return b64.EncodeToString(raw)
 }
 
