@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sessionkit/sessionkit/internal/zlibenc"
 	"github.com/sessionkit/sessionkit/pyjson"
 	"github.com/sessionkit/sessionkit/signing"
 )
@@ -542,12 +543,8 @@ func TestDecompressionLimit(t *testing.T) {
 // that zlib shortens by exactly one and by exactly two bytes and check
 // both sides of the rule.
 func TestCompressOnlyWhenItSavesTwoBytes(t *testing.T) {
-	zlen := func(b []byte) int { // at the level SignPayload compresses with
-		var buf bytes.Buffer
-		w, _ := zlib.NewWriterLevel(&buf, zlib.BestSpeed)
-		w.Write(b)
-		w.Close()
-		return buf.Len()
+	zlen := func(b []byte) int { // with the compressor SignPayload uses on small data
+		return len(zlibenc.Append(nil, b))
 	}
 	s := mustTimestampSigner(t, signing.Options{Key: "k"})
 	found := map[int]bool{}
@@ -662,6 +659,26 @@ func TestAllocations(t *testing.T) {
 	for _, tt := range tests {
 		if n := testing.AllocsPerRun(100, tt.fn); n > tt.max {
 			t.Errorf("%s: %v allocations per call, want <= %v", tt.name, n, tt.max)
+		}
+	}
+}
+
+// Payloads past the fast encoder's range go through compress/zlib, which
+// compresses harder; both kinds of token read back.
+func TestCompressBothEncoders(t *testing.T) {
+	s := mustTimestampSigner(t, signing.Options{Key: "k"})
+	for _, n := range []int{100, 2048, 2049, 10000} {
+		var b strings.Builder
+		for i := 0; b.Len() < n; i++ {
+			fmt.Fprintf(&b, `{"id":%d,"name":"item %d"},`, i, i%7)
+		}
+		data := []byte(b.String()[:n])
+		token := s.SignPayload(data, true)
+		if !strings.HasPrefix(token, ".") {
+			t.Errorf("%d bytes of repetitive JSON not compressed", n)
+		}
+		if got, err := s.UnsignPayload(token, 0); err != nil || !bytes.Equal(got, data) {
+			t.Errorf("%d bytes: round trip gave %d bytes, %v", n, len(got), err)
 		}
 	}
 }

@@ -32,6 +32,10 @@ var sessions = []string{
 	`{"_auth_user_id":"42","_auth_user_backend":"django.contrib.auth.backends.ModelBackend","_auth_user_hash":"0000000000000000000000000000000000000000000000000000000000000000"}`,
 	`{"name":"J\u00fcrgen \u00c9mile","emoji":"\ud83d\ude80","n":[1,2.5,3.0,12345678901234567890],"x":null,"t":true}`,
 	`{"blob":"` + strings.Repeat("abcdefgh", 40) + `"}`,
+	// Past CompressMin (compressed by the fast encoder) and past its range
+	// (compressed by compress/zlib).
+	`{"cart":[` + strings.Repeat(`{"sku":"SKU-000001","name":"Product with a descriptive name","qty":2,"price":19.99},`, 12) + `{}]}`,
+	`{"cart":[` + strings.Repeat(`{"sku":"SKU-000001","name":"Product with a descriptive name","qty":2,"price":19.99},`, 40) + `{}]}`,
 	`{}`,
 }
 

@@ -1,0 +1,5 @@
+//go:build !race
+
+package zlibenc_test
+
+const raceEnabled = false
