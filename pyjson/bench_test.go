@@ -24,10 +24,43 @@ func BenchmarkUnmarshalOrdered(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeObject decodes a session and reads one key (Lazy), or
+// every key (All), as a handler would.
+func BenchmarkDecodeObject(b *testing.B) {
+	data := []byte(benchSession)
+	b.Run("Lazy", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			o, err := pyjson.DecodeObject(data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			o.Get("_auth_user_id")
+		}
+	})
+	b.Run("All", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		b.ReportAllocs()
+		for b.Loop() {
+			o, err := pyjson.DecodeObject(data)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for range o.All() {
+			}
+		}
+	})
+}
+
 func BenchmarkMarshal(b *testing.B) {
 	v, err := pyjson.DecodeObject([]byte(benchSession))
 	if err != nil {
 		b.Fatal(err)
+	}
+	for range v.All() {
+		// Read every value, so that all of them are encoded rather than
+		// copied as they came.
 	}
 	buf := make([]byte, 0, 1024)
 	b.SetBytes(int64(len(benchSession)))

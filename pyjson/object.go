@@ -51,8 +51,7 @@ func (o *Object) setRaw(key string, raw []byte) {
 		o.entries[i].value, o.entries[i].raw = nil, raw
 		return
 	}
-	o.Set(key, nil)
-	o.entries[len(o.entries)-1].raw = raw
+	o.add(entry{key: key, raw: raw})
 }
 
 // indexThreshold is the size above which an Object keeps a key index.
@@ -91,15 +90,20 @@ func (o *Object) Set(key string, v any) {
 		o.entries[i].value, o.entries[i].raw = v, nil
 		return
 	}
+	o.add(entry{key: key, value: v})
+}
+
+// add appends e, whose key is not in o.
+func (o *Object) add(e entry) {
 	if o.entries == nil {
 		// Room for a small session's keys: one allocation, not one per
 		// doubling.
 		o.entries = make([]entry, 0, 8)
 	}
-	o.entries = append(o.entries, entry{key: key, value: v})
+	o.entries = append(o.entries, e)
 	switch {
 	case o.index != nil:
-		o.index[key] = len(o.entries) - 1
+		o.index[e.key] = len(o.entries) - 1
 	case len(o.entries) > indexThreshold:
 		o.index = make(map[string]int, 2*len(o.entries))
 		for i, e := range o.entries {

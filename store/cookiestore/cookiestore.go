@@ -313,17 +313,15 @@ func (s *Store) Load(ctx context.Context, value string) (sessionkit.Record, erro
 	if err := ctx.Err(); err != nil {
 		return sessionkit.Record{}, err
 	}
-	if s.django {
-		if !s.ValidKey(value) {
-			return sessionkit.Record{}, fmt.Errorf("cookiestore: load: not a session cookie value: %w", sessionkit.ErrNotFound)
-		}
-		return s.loadDjango(ctx, value)
-	}
-	// Strict base64 decoding checks the characters ValidKey would: the
-	// Manager has just called ValidKey, and a 1 KB session pays for each
-	// pass over its cookie.
-	if len(value) < minEncoded || len(value) > MaxSize {
+	// Decoding checks the characters ValidKey would (strict base64, and
+	// in Django mode a signature that must match): the Manager has just
+	// called ValidKey, and a 1 KB session pays for each pass over its
+	// cookie.
+	if value == "" || len(value) > MaxSize || !s.django && len(value) < minEncoded {
 		return sessionkit.Record{}, fmt.Errorf("cookiestore: load: not a session cookie value: %w", sessionkit.ErrNotFound)
+	}
+	if s.django {
+		return s.loadDjango(ctx, value)
 	}
 	return s.loadNative(ctx, value)
 }
