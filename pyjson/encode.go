@@ -10,6 +10,7 @@ import (
 	"math/big"
 	"reflect"
 	"slices"
+	"strings"
 	"strconv"
 	"time"
 	"unicode/utf16"
@@ -194,25 +195,30 @@ func (o *Object) appendTo(dst []byte, depth int) ([]byte, error) {
 }
 
 func appendMap[V any](dst []byte, m map[string]V, depth int) ([]byte, error) {
-	// Small maps, the usual case in a session, sort their keys on the stack.
-	var small [16]string
-	keys := small[:0]
+	// Small maps, the usual case in a session, sort their members on the
+	// stack; sorting pairs rather than keys spares a lookup per key.
+	type member struct {
+		k string
+		v V
+	}
+	var small [16]member
+	members := small[:0]
 	if len(m) > len(small) {
-		keys = make([]string, 0, len(m))
+		members = make([]member, 0, len(m))
 	}
-	for k := range m {
-		keys = append(keys, k)
+	for k, v := range m {
+		members = append(members, member{k, v})
 	}
-	slices.Sort(keys)
+	slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.k, b.k) })
 	dst = append(dst, '{')
 	var err error
-	for i, k := range keys {
+	for i, e := range members {
 		if i > 0 {
 			dst = append(dst, ',')
 		}
-		dst = appendString(dst, k)
+		dst = appendString(dst, e.k)
 		dst = append(dst, ':')
-		if dst, err = appendValue(dst, m[k], depth+1); err != nil {
+		if dst, err = appendValue(dst, e.v, depth+1); err != nil {
 			return dst, err
 		}
 	}
