@@ -148,6 +148,11 @@ func (d *decoder) lazyObject() (*Object, error) {
 		d.pos++
 		d.skipSpace()
 		start := d.pos
+		if end, ok := skim(d.data, start); ok {
+			d.pos = end
+			obj.setRaw(key, owned[start:end:end])
+			goto next
+		}
 		d.skip, d.nonASCII = true, false
 		_, err = d.value()
 		d.skip = false
@@ -165,6 +170,7 @@ func (d *decoder) lazyObject() (*Object, error) {
 		} else {
 			obj.setRaw(key, owned[start:d.pos:d.pos])
 		}
+	next:
 		d.skipSpace()
 		if d.pos < len(d.data) && d.data[d.pos] == '}' {
 			d.pos++

@@ -3,6 +3,7 @@ package pyjson_test
 import (
 	"math"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/sessionkit/sessionkit/pyjson"
@@ -142,6 +143,14 @@ func FuzzDecodeObject(f *testing.F) {
 		`{"a":"\ud800\u"}`,
 		`{}`,
 		`[]`,
+		// Edges of the fast path (skim) and of what it hands back.
+		`{"a":[1,]}`, `{"a":01}`, `{"a":1.}`, `{"a":1e}`, `{"a":1e+5,"b":-0.5E-3}`,
+		`{"a":-Infinity}`, `{"a":{"b":1,}}`, `{"a":{"b" 1}}`, `{"a":{,}}`, `{"a":[,1]}`,
+		`{"a":"\ud800\uZZZZ"}`, `{"a":"\x"}`, "{\"a\":\"tab\tin\"}", `{"a":tru}`, `{"a":nul}`,
+		`{"a":123456789012345678,"b":1234567890123456789,"c":-12345678901234567}`,
+		`{"a":` + strings.Repeat("[", 70) + strings.Repeat("]", 70) + `}`,
+		`{"a":` + strings.Repeat(`{"b":`, 62) + `1` + strings.Repeat("}", 62) + `}`,
+		`{"a" : [ 1 , { "b" : null } ] , "c" : true }`,
 	} {
 		f.Add([]byte(s), uint8(0))
 	}
