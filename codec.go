@@ -22,8 +22,9 @@ func (JSONCodec) Encode(data *pyjson.Object) ([]byte, error) {
 	if data == nil {
 		return []byte("{}"), nil
 	}
-	// Start from a typical session's size rather than grow from 8 bytes.
-	return pyjson.AppendMarshal(make([]byte, 0, 256), data)
+	// The Object sizes the buffer: as large as the JSON it was decoded
+	// from, or a typical session's size.
+	return pyjson.AppendMarshal(nil, data)
 }
 
 // Decode implements Codec.

@@ -131,7 +131,7 @@ func (d *decoder) lazyObject() (*Object, error) {
 	// then holds only the keys.
 	owned := bytes.Clone(d.data)
 	d.arenaSize = 128
-	obj := &Object{entries: make([]entry, 0, 8)}
+	obj := &Object{entries: make([]entry, 0, 8), sizeHint: len(d.data)}
 	for {
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
 			return nil, d.errorf("expecting property name enclosed in double quotes")

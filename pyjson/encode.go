@@ -173,6 +173,11 @@ func appendValue(dst []byte, v any, depth int) ([]byte, error) {
 }
 
 func (o *Object) appendTo(dst []byte, depth int) ([]byte, error) {
+	if depth == 0 {
+		// Grow once, to about the size the object was decoded from (a
+		// session changes little between loads), rather than by doubling.
+		dst = slices.Grow(dst, max(o.sizeHint+o.sizeHint/8, 256))
+	}
 	dst = append(dst, '{')
 	var err error
 	for i, e := range o.entries {
@@ -209,7 +214,17 @@ func appendMap[V any](dst []byte, m map[string]V, depth int) ([]byte, error) {
 	for k, v := range m {
 		members = append(members, member{k, v})
 	}
-	slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.k, b.k) })
+	if len(members) <= len(small) {
+		// Insertion sort: a few keys, and unlike slices.SortFunc it keeps
+		// the array on the stack.
+		for i := 1; i < len(members); i++ {
+			for j := i; j > 0 && members[j].k < members[j-1].k; j-- {
+				members[j], members[j-1] = members[j-1], members[j]
+			}
+		}
+	} else {
+		slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.k, b.k) })
+	}
 	dst = append(dst, '{')
 	var err error
 	for i, e := range members {

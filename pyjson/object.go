@@ -21,6 +21,8 @@ type Object struct {
 	// built once the object grows past indexThreshold keys so that large
 	// (possibly hostile) objects do not make decoding quadratic.
 	index map[string]int
+	// sizeHint is the length of the JSON DecodeObject read o from.
+	sizeHint int
 }
 
 type entry struct {
