@@ -1,6 +1,9 @@
 package filestore
 
 import (
+	"os"
+	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -63,6 +66,66 @@ func BenchmarkUpdate(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := s.Update(b.Context(), key, rec); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkWritePatterns times the file-system work alone, without the
+// store: the way gorilla/sessions' FilesystemStore writes (create, or
+// truncate in place) against the way Create and Update write (a new file
+// linked or renamed into place). It is what the write rows of the bench
+// module's comparison come down to.
+func BenchmarkWritePatterns(b *testing.B) {
+	write := func(b *testing.B, name string, flag int) {
+		f, err := os.OpenFile(name, flag, 0o600)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := f.Write(benchData); err != nil {
+			b.Fatal(err)
+		}
+		if err := f.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	const create = os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	b.Run("new/create", func(b *testing.B) {
+		dir := b.TempDir()
+		i := 0
+		for b.Loop() {
+			i++
+			write(b, filepath.Join(dir, "s"+strconv.Itoa(i)), create)
+		}
+	})
+	b.Run("new/create+link+unlink", func(b *testing.B) {
+		dir := b.TempDir()
+		i := 0
+		for b.Loop() {
+			i++
+			name := filepath.Join(dir, "s"+strconv.Itoa(i))
+			write(b, name+".tmp", create)
+			if err := os.Link(name+".tmp", name); err != nil {
+				b.Fatal(err)
+			}
+			os.Remove(name + ".tmp")
+		}
+	})
+	b.Run("update/truncate", func(b *testing.B) {
+		name := filepath.Join(b.TempDir(), "s")
+		for b.Loop() {
+			write(b, name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
+		}
+	})
+	b.Run("update/create+rename", func(b *testing.B) {
+		name := filepath.Join(b.TempDir(), "s")
+		i := 0
+		for b.Loop() {
+			i++
+			tmp := name + ".tmp" + strconv.Itoa(i)
+			write(b, tmp, create)
+			if err := os.Rename(tmp, name); err != nil {
 				b.Fatal(err)
 			}
 		}
