@@ -353,7 +353,9 @@ func (s *Store) loadDjango(ctx context.Context, value string) (sessionkit.Record
 
 func (s *Store) loadNative(ctx context.Context, value string) (sessionkit.Record, error) {
 	raw, err := b64.DecodeString(value)
-	if err != nil || len(raw) < minNative || raw[0] != version {
+	// encoding/base64 skips '\r' and '\n': a value longer than the
+	// encoding of what it decodes to had some, and is not the one issued.
+	if err != nil || b64.EncodedLen(len(raw)) != len(value) || len(raw) < minNative || raw[0] != version {
 		s.logger().WarnContext(ctx, "cookiestore: rejecting a malformed session cookie", "length", len(value))
 		return sessionkit.Record{}, fmt.Errorf("cookiestore: load: malformed session cookie: %w", sessionkit.ErrNotFound)
 	}

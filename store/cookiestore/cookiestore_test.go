@@ -445,3 +445,24 @@ func TestB64Table(t *testing.T) {
 		t.Error(`onlyB64("") = true`)
 	}
 }
+
+// encoding/base64 skips line breaks, so a value with one inserted decodes
+// to the bytes of the value issued; Load must still refuse it: every
+// session has exactly one cookie value.
+func TestLineBreaksInValueRejected(t *testing.T) {
+	modes(t, func(t *testing.T, django bool) {
+		s := mustNew(t, Config{Django: django})
+		v, err := s.Create(t.Context(), "", sessionkit.Record{Data: []byte(`{"foo":"bar"}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, br := range []string{"\r", "\n", "\r\n"} {
+			for _, at := range []int{1, len(v) / 2, len(v) - 1} {
+				bad := v[:at] + br + v[at:]
+				if _, err := s.Load(t.Context(), bad); !errors.Is(err, sessionkit.ErrNotFound) {
+					t.Errorf("Load accepted the value with %q inserted at %d (err %v)", br, at, err)
+				}
+			}
+		}
+	})
+}
