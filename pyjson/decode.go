@@ -133,20 +133,10 @@ func (d *decoder) lazyObject() (*Object, error) {
 	d.arenaSize = 128
 	obj := &Object{entries: make([]entry, 0, 8), sizeHint: len(d.data)}
 	for {
-		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
-			return nil, d.errorf("expecting property name enclosed in double quotes")
-		}
-		d.pos++
-		key, err := d.string()
+		key, err := d.memberName()
 		if err != nil {
 			return nil, err
 		}
-		d.skipSpace()
-		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
-			return nil, d.errorf("expecting ':' delimiter")
-		}
-		d.pos++
-		d.skipSpace()
 		start := d.pos
 		if end, ok := skim(d.data, start); ok {
 			d.pos = end
@@ -171,17 +161,50 @@ func (d *decoder) lazyObject() (*Object, error) {
 			obj.setRaw(key, owned[start:d.pos:d.pos])
 		}
 	next:
-		d.skipSpace()
-		if d.pos < len(d.data) && d.data[d.pos] == '}' {
-			d.pos++
+		more, err := d.moreMembers()
+		if err != nil {
+			return nil, err
+		}
+		if !more {
 			return obj, nil
 		}
-		if d.pos >= len(d.data) || d.data[d.pos] != ',' {
-			return nil, d.errorf("expecting ',' delimiter")
-		}
-		d.pos++
-		d.skipSpace()
 	}
+}
+
+// memberName parses an object member's name and the ':' after it, with
+// the spaces around the ':'.
+func (d *decoder) memberName() (string, error) {
+	if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+		return "", d.errorf("expecting property name enclosed in double quotes")
+	}
+	d.pos++
+	key, err := d.string()
+	if err != nil {
+		return "", err
+	}
+	d.skipSpace()
+	if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+		return "", d.errorf("expecting ':' delimiter")
+	}
+	d.pos++
+	d.skipSpace()
+	return key, nil
+}
+
+// moreMembers reads what follows an object member: ',' (another member
+// follows: true) or '}' (the object ends: false).
+func (d *decoder) moreMembers() (bool, error) {
+	d.skipSpace()
+	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+		d.pos++
+		return false, nil
+	}
+	if d.pos >= len(d.data) || d.data[d.pos] != ',' {
+		return false, d.errorf("expecting ',' delimiter")
+	}
+	d.pos++
+	d.skipSpace()
+	return true, nil
 }
 
 // decodeRaw decodes one value that lazyObject has checked, as the value
@@ -354,20 +377,10 @@ func (d *decoder) object(ordered bool) (any, error) {
 		m = make(map[string]any)
 	}
 	for {
-		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
-			return nil, d.errorf("expecting property name enclosed in double quotes")
-		}
-		d.pos++
-		key, err := d.string()
+		key, err := d.memberName()
 		if err != nil {
 			return nil, err
 		}
-		d.skipSpace()
-		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
-			return nil, d.errorf("expecting ':' delimiter")
-		}
-		d.pos++
-		d.skipSpace()
 		v, err := d.value()
 		if err != nil {
 			return nil, err
@@ -379,16 +392,13 @@ func (d *decoder) object(ordered bool) (any, error) {
 		default:
 			m[key] = v
 		}
-		d.skipSpace()
-		if d.pos < len(d.data) && d.data[d.pos] == '}' {
-			d.pos++
+		more, err := d.moreMembers()
+		if err != nil {
+			return nil, err
+		}
+		if !more {
 			break
 		}
-		if d.pos >= len(d.data) || d.data[d.pos] != ',' {
-			return nil, d.errorf("expecting ',' delimiter")
-		}
-		d.pos++
-		d.skipSpace()
 	}
 	switch {
 	case d.skip:

@@ -3,7 +3,6 @@ package zlibenc_test
 import (
 	"bytes"
 	"compress/zlib"
-	"io"
 	"testing"
 
 	"github.com/sessionkit/sessionkit/internal/zlibenc"
@@ -38,44 +37,6 @@ func BenchmarkAppend(b *testing.B) {
 			b.ReportMetric(float64(buf.Len()), "out-bytes")
 		})
 	}
-
-	// Decompressing what each writer produced for the 700-byte JSON.
-	for _, c := range []struct {
-		name string
-		z    []byte
-	}{
-		{"zlibenc", zlibenc.Append(nil, json700)},
-		{"zlib-BestSpeed", zlibCompress(b, json700, zlib.BestSpeed)},
-	} {
-		b.Run("inflate/json700/"+c.name, func(b *testing.B) {
-			src := bytes.NewReader(c.z)
-			r, err := zlib.NewReader(src)
-			if err != nil {
-				b.Fatal(err)
-			}
-			out := make([]byte, 0, len(json700)+1)
-			b.SetBytes(int64(len(json700)))
-			b.ReportAllocs()
-			for b.Loop() {
-				src.Reset(c.z)
-				if err := r.(zlib.Resetter).Reset(src, nil); err != nil {
-					b.Fatal(err)
-				}
-				out = out[:0]
-				for {
-					n, err := r.Read(out[len(out):cap(out)])
-					out = out[:len(out)+n]
-					if err == io.EOF {
-						break
-					}
-					if err != nil {
-						b.Fatal(err)
-					}
-				}
-				if len(out) != len(json700) {
-					b.Fatalf("%d bytes", len(out))
-				}
-			}
-		})
-	}
 }
+
+// Decompression is timed by BenchmarkDecompress.
