@@ -8,6 +8,7 @@ import (
 	"github.com/sessionkit/sessionkit/internal/zlibenc"
 )
 
+// BenchmarkAppend times compression; BenchmarkDecompress, reading back.
 func BenchmarkAppend(b *testing.B) {
 	for _, p := range []struct {
 		name string
@@ -38,5 +39,3 @@ func BenchmarkAppend(b *testing.B) {
 		})
 	}
 }
-
-// Decompression is timed by BenchmarkDecompress.
