@@ -8,7 +8,7 @@ import (
 	"slices"
 	"sync"
 
-	"github.com/sessionkit/sessionkit/internal/zlibenc"
+	"github.com/sessionkit/sessionkit/internal/fastzlib"
 )
 
 // The pools below only recycle memory: what comes out of them is reset
@@ -32,8 +32,8 @@ type zbuf struct {
 	w *zlib.Writer
 }
 
-// fastMax is the largest payload compressed by zlibenc rather than
-// compress/zlib. zlibenc writes a single fixed-Huffman block: 5-8 times
+// fastMax is the largest payload compressed by fastzlib rather than
+// compress/zlib. fastzlib writes a single fixed-Huffman block: 5-8 times
 // as fast on session-sized JSON, at 10-40 % more bytes. Below 2 KB that
 // cannot matter for a cookie (even uncompressed, the token fits in 4 KB);
 // above it, the bytes zlib saves may be what makes a cookie fit.
@@ -45,7 +45,7 @@ const fastMax = 2048
 //
 // Django uses Python's default level 6. Any level decodes the same, and
 // Go's output differs from C zlib's at every level anyway. Payloads up to
-// fastMax go through zlibenc; larger ones through compress/zlib at
+// fastMax go through fastzlib; larger ones through compress/zlib at
 // BestSpeed: Go's level-6 writer clears about 640 KB of match tables per
 // stream (some 20 µs, whatever the input size), while BestSpeed comes
 // within a few percent of level 6 on JSON.
@@ -56,8 +56,8 @@ func compressIfSmaller(data []byte) *zbuf {
 	}
 	z.Reset()
 	if len(data) <= fastMax {
-		z.Grow(zlibenc.MaxLen(len(data)) + 16) // Append's documented slack: no reallocation
-		z.Write(zlibenc.Append(z.AvailableBuffer(), data))
+		z.Grow(fastzlib.MaxLen(len(data)) + 16) // Append's documented slack: no reallocation
+		z.Write(fastzlib.Append(z.AvailableBuffer(), data))
 	} else {
 		if z.w == nil {
 			z.w, _ = zlib.NewWriterLevel(&z.Buffer, zlib.BestSpeed) // a valid level: no error
@@ -87,7 +87,7 @@ type zreader struct {
 }
 
 // decompressB64 base64-decodes s, inflates it and appends the result to
-// dst, failing with ErrPayloadTooLarge past limit bytes. zlibenc reads its
+// dst, failing with ErrPayloadTooLarge past limit bytes. fastzlib reads its
 // own fixed-Huffman streams three times as fast as compress/zlib, and
 // hands Django's (dynamic Huffman) to compress/zlib.
 func decompressB64(dst []byte, s string, limit int) ([]byte, error) {
@@ -108,8 +108,8 @@ func decompressB64(dst []byte, s string, limit int) ([]byte, error) {
 	start := len(dst)
 	// Sessions compress about 2-4 times; grow once for the usual case.
 	dst = slices.Grow(dst, min(4*len(raw)+64, limit+1))
-	out, err := zlibenc.AppendDecompressed(dst, raw, limit)
-	if errors.Is(err, zlibenc.ErrTooLarge) {
+	out, err := fastzlib.AppendDecompressed(dst, raw, limit)
+	if errors.Is(err, fastzlib.ErrTooLarge) {
 		return dst[:start], fmt.Errorf("%w: more than %d bytes; raise Options.MaxDecompressedSize if such payloads are expected", ErrPayloadTooLarge, limit)
 	}
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/sessionkit/sessionkit/internal/zlibenc"
+	"github.com/sessionkit/sessionkit/internal/fastzlib"
 	"github.com/sessionkit/sessionkit/pyjson"
 	"github.com/sessionkit/sessionkit/signing"
 )
@@ -544,7 +544,7 @@ func TestDecompressionLimit(t *testing.T) {
 // both sides of the rule.
 func TestCompressOnlyWhenItSavesTwoBytes(t *testing.T) {
 	zlen := func(b []byte) int { // with the compressor SignPayload uses on small data
-		return len(zlibenc.Append(nil, b))
+		return len(fastzlib.Append(nil, b))
 	}
 	s := mustTimestampSigner(t, signing.Options{Key: "k"})
 	found := map[int]bool{}

@@ -1,4 +1,4 @@
-package zlibenc_test
+package fastzlib_test
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sessionkit/sessionkit/internal/zlibenc"
+	"github.com/sessionkit/sessionkit/internal/fastzlib"
 )
 
 var errRefTooLarge = errors.New("more than the limit")
@@ -54,7 +54,7 @@ func checkDecompress(t testing.TB, name string, z []byte, limit int) bool {
 	want, werr := reference(z, limit)
 	for _, dst := range [][]byte{nil, []byte("prefix:"), append(make([]byte, 0, 4096), "prefix:"...)} {
 		prefix := bytes.Clone(dst)
-		got, err := zlibenc.AppendDecompressed(dst, z, limit)
+		got, err := fastzlib.AppendDecompressed(dst, z, limit)
 		if len(got) < len(prefix) || !bytes.Equal(got[:len(prefix)], prefix) {
 			t.Fatalf("%s: prefix %q lost", name, prefix)
 		}
@@ -62,7 +62,7 @@ func checkDecompress(t testing.TB, name string, z []byte, limit int) bool {
 			t.Fatalf("%s (%d bytes, prefix %d): AppendDecompressed: %v; compress/zlib: %v", name, len(z), len(prefix), err, werr)
 		}
 		if err != nil {
-			if !errors.Is(err, zlibenc.ErrCorrupt) && !errors.Is(err, zlibenc.ErrTooLarge) {
+			if !errors.Is(err, fastzlib.ErrCorrupt) && !errors.Is(err, fastzlib.ErrTooLarge) {
 				t.Fatalf("%s: error %v wraps neither ErrCorrupt nor ErrTooLarge", name, err)
 			}
 			if len(got) != len(prefix) {
@@ -83,7 +83,7 @@ func checkDecodes(t testing.TB, name string, z, want []byte) {
 	if !checkDecompress(t, name, z, len(want)) {
 		t.Fatalf("%s: rejected", name)
 	}
-	got, err := zlibenc.AppendDecompressed(nil, z, len(want))
+	got, err := fastzlib.AppendDecompressed(nil, z, len(want))
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("%s: %d bytes, %v; want %d", name, len(got), err, len(want))
 	}
@@ -98,12 +98,12 @@ func TestDecompressRoundTrip(t *testing.T) {
 			"zeros":      make([]byte, n),
 			"text":       text(r, n),
 		} {
-			checkDecodes(t, fmt.Sprintf("%s/%d", kind, n), zlibenc.Append(nil, src), src)
+			checkDecodes(t, fmt.Sprintf("%s/%d", kind, n), fastzlib.Append(nil, src), src)
 		}
 	}
 	for _, c := range []struct{ viewed, items int }{{0, 0}, {1, 0}, {0, 1}, {20, 5}, {100, 32}, {500, 200}} {
 		src := sessionJSON(c.viewed, c.items)
-		checkDecodes(t, fmt.Sprintf("json/%d/%d", c.viewed, c.items), zlibenc.Append(nil, src), src)
+		checkDecodes(t, fmt.Sprintf("json/%d/%d", c.viewed, c.items), fastzlib.Append(nil, src), src)
 	}
 	big := text(r, 1<<20)
 	for name, src := range map[string][]byte{
@@ -114,11 +114,11 @@ func TestDecompressRoundTrip(t *testing.T) {
 		"zeros1M":   make([]byte, 1<<20),
 		"mixed1M":   append(bytes.Clone(big[:500000]), randomBytes(r, 500000)...),
 	} {
-		z := zlibenc.Append(nil, src)
+		z := fastzlib.Append(nil, src)
 		checkDecodes(t, name, z, src)
 		// And into a dst that has to grow from a little room.
 		dst := append(make([]byte, 0, 100), "prefix"...)
-		got, err := zlibenc.AppendDecompressed(dst, z, len(src))
+		got, err := fastzlib.AppendDecompressed(dst, z, len(src))
 		if err != nil || string(got[:6]) != "prefix" || !bytes.Equal(got[6:], src) {
 			t.Fatalf("%s after a prefix: %v", name, err)
 		}
@@ -194,7 +194,7 @@ for name in os.listdir(d):
 				// Only fixed-Huffman and stored blocks: the fast path,
 				// which does not allocate.
 				dst := make([]byte, 0, len(src))
-				if a := testing.AllocsPerRun(10, func() { zlibenc.AppendDecompressed(dst, z, len(src)) }); a != 0 {
+				if a := testing.AllocsPerRun(10, func() { fastzlib.AppendDecompressed(dst, z, len(src)) }); a != 0 {
 					t.Errorf("python/%s/%s: %v allocations: not decoded on the fast path", name, kind, a)
 				}
 			}
@@ -408,8 +408,8 @@ func TestDecompressInvalidCodes(t *testing.T) {
 		if checkDecompress(t, c.name, z, 1<<20) {
 			t.Errorf("%s: accepted", c.name)
 		}
-		_, err := zlibenc.AppendDecompressed(nil, z, 1<<20)
-		if !errors.Is(err, zlibenc.ErrCorrupt) {
+		_, err := fastzlib.AppendDecompressed(nil, z, 1<<20)
+		if !errors.Is(err, fastzlib.ErrCorrupt) {
 			t.Errorf("%s: %v, want ErrCorrupt", c.name, err)
 		}
 	}
@@ -456,11 +456,11 @@ func TestDecompressNoPrefixReference(t *testing.T) {
 	} {
 		for _, dst := range [][]byte{nil, []byte("prefix"), append(make([]byte, 0, 100), bytes.Repeat([]byte{'p'}, 50)...)} {
 			n := len(dst)
-			got, err := zlibenc.AppendDecompressed(dst, c.z, 100)
+			got, err := fastzlib.AppendDecompressed(dst, c.z, 100)
 			if c.ok != (err == nil) {
 				t.Fatalf("%s after %d bytes: %v", c.name, n, err)
 			}
-			if !c.ok && (!errors.Is(err, zlibenc.ErrCorrupt) || len(got) != n) {
+			if !c.ok && (!errors.Is(err, fastzlib.ErrCorrupt) || len(got) != n) {
 				t.Fatalf("%s after %d bytes: %d bytes, %v", c.name, n, len(got), err)
 			}
 		}
@@ -469,7 +469,7 @@ func TestDecompressNoPrefixReference(t *testing.T) {
 }
 
 func TestDecompressHeader(t *testing.T) {
-	z := zlibenc.Append(nil, []byte("header"))
+	z := fastzlib.Append(nil, []byte("header"))
 	body := z[2:]
 	accepted := 0
 	for h := range 1 << 16 {
@@ -485,7 +485,7 @@ func TestDecompressHeader(t *testing.T) {
 	if _, err := zlib.NewReader(bytes.NewReader(dict)); err != nil {
 		t.Fatalf("compress/zlib no longer accepts FDICT with the empty dictionary's id: %v", err)
 	}
-	if _, err := zlibenc.AppendDecompressed(nil, dict, 100); !errors.Is(err, zlibenc.ErrCorrupt) {
+	if _, err := fastzlib.AppendDecompressed(nil, dict, 100); !errors.Is(err, fastzlib.ErrCorrupt) {
 		t.Errorf("FDICT: %v, want ErrCorrupt", err)
 	}
 }
@@ -495,8 +495,8 @@ func TestDecompressHeader(t *testing.T) {
 func TestDecompressTrailing(t *testing.T) {
 	random := randomBytes(rand.New(rand.NewPCG(37, 38)), 300)
 	for _, c := range []struct{ src, z []byte }{
-		{json700, zlibenc.Append(nil, json700)},
-		{random, zlibenc.Append(nil, random)},
+		{json700, fastzlib.Append(nil, json700)},
+		{random, fastzlib.Append(nil, random)},
 		{json700, zlibCompress(t, json700, zlib.DefaultCompression)},
 	} {
 		for _, tail := range []string{"x", "\x00\x00\x00\x00", "garbage after the stream", string(c.z)} {
@@ -514,35 +514,35 @@ func TestDecompressLimit(t *testing.T) {
 		src  []byte
 		z    []byte
 	}{
-		{"fixed", json700, zlibenc.Append(nil, json700)},
-		{"stored", random, zlibenc.Append(nil, random)},
+		{"fixed", json700, fastzlib.Append(nil, json700)},
+		{"stored", random, fastzlib.Append(nil, random)},
 		{"stored/level0", json700, zlibCompress(t, json700, zlib.NoCompression)},
 		{"fallback", json700, zlibCompress(t, json700, zlib.DefaultCompression)},
 		{"fallback/zeros", make([]byte, 100000), zlibCompress(t, make([]byte, 100000), zlib.DefaultCompression)},
-		{"fixed/zeros", make([]byte, 100000), zlibenc.Append(nil, make([]byte, 100000))},
+		{"fixed/zeros", make([]byte, 100000), fastzlib.Append(nil, make([]byte, 100000))},
 	} {
 		n := len(c.src)
 		for _, dst := range [][]byte{nil, []byte("abc"), make([]byte, 5, n+100), make([]byte, 5, n+5), make([]byte, 5, n+4)} {
 			pre := len(dst)
-			got, err := zlibenc.AppendDecompressed(dst, c.z, n)
+			got, err := fastzlib.AppendDecompressed(dst, c.z, n)
 			if err != nil || !bytes.Equal(got[pre:], c.src) {
 				t.Fatalf("%s: limit %d, the size: %v", c.name, n, err)
 			}
 			for _, limit := range []int{n - 1, n / 2, 1, 0, -1} {
-				got, err := zlibenc.AppendDecompressed(dst, c.z, limit)
-				if !errors.Is(err, zlibenc.ErrTooLarge) || len(got) != pre {
+				got, err := fastzlib.AppendDecompressed(dst, c.z, limit)
+				if !errors.Is(err, fastzlib.ErrTooLarge) || len(got) != pre {
 					t.Fatalf("%s: limit %d for %d bytes: %d bytes, %v", c.name, limit, n, len(got), err)
 				}
 			}
-			got, err = zlibenc.AppendDecompressed(dst, c.z, math.MaxInt)
+			got, err = fastzlib.AppendDecompressed(dst, c.z, math.MaxInt)
 			if err != nil || !bytes.Equal(got[pre:], c.src) {
 				t.Fatalf("%s: no limit: %v", c.name, err)
 			}
 		}
 	}
 	// Nothing fits in 0 bytes but nothing.
-	for _, z := range [][]byte{zlibenc.Append(nil, nil), zlibCompress(t, nil, zlib.DefaultCompression), zlibCompress(t, nil, zlib.NoCompression)} {
-		if got, err := zlibenc.AppendDecompressed(nil, z, 0); err != nil || len(got) != 0 {
+	for _, z := range [][]byte{fastzlib.Append(nil, nil), zlibCompress(t, nil, zlib.DefaultCompression), zlibCompress(t, nil, zlib.NoCompression)} {
+		if got, err := fastzlib.AppendDecompressed(nil, z, 0); err != nil || len(got) != 0 {
 			t.Fatalf("empty stream, limit 0: %q, %v", got, err)
 		}
 	}
@@ -557,16 +557,16 @@ func TestDecompressBomb(t *testing.T) {
 		name string
 		z    []byte
 	}{
-		{"fixed", zlibenc.Append(nil, zeros)},
+		{"fixed", fastzlib.Append(nil, zeros)},
 		{"level6", zlibCompress(t, zeros, zlib.DefaultCompression)},
 		{"level9", zlibCompress(t, zeros, zlib.BestCompression)},
 	} {
-		zlibenc.AppendDecompressed(nil, c.z, limit) // fill the reader pool
+		fastzlib.AppendDecompressed(nil, c.z, limit) // fill the reader pool
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		got, err := zlibenc.AppendDecompressed(nil, c.z, limit)
+		got, err := fastzlib.AppendDecompressed(nil, c.z, limit)
 		runtime.ReadMemStats(&after)
-		if !errors.Is(err, zlibenc.ErrTooLarge) || len(got) != 0 {
+		if !errors.Is(err, fastzlib.ErrTooLarge) || len(got) != 0 {
 			t.Fatalf("%s: %d bytes, %v", c.name, len(got), err)
 		}
 		alloc := after.TotalAlloc - before.TotalAlloc
@@ -598,10 +598,10 @@ func TestDecompressCorruption(t *testing.T) {
 	mixed.lit('!')
 	mixed.sym(256)
 	streams := map[string][]byte{
-		"fixed/json":     zlibenc.Append(nil, json700[:300]),
-		"fixed/text":     zlibenc.Append(nil, []byte("hello, hello, hello world, hello")),
-		"fixed/empty":    zlibenc.Append(nil, nil),
-		"stored":         zlibenc.Append(nil, randomBytes(r, 100)),
+		"fixed/json":     fastzlib.Append(nil, json700[:300]),
+		"fixed/text":     fastzlib.Append(nil, []byte("hello, hello, hello world, hello")),
+		"fixed/empty":    fastzlib.Append(nil, nil),
+		"stored":         fastzlib.Append(nil, randomBytes(r, 100)),
 		"stored/flushed": zlibFlushed(t, randomBytes(r, 90), zlib.NoCompression, 30),
 		"dynamic":        zlibCompress(t, json700[:300], zlib.DefaultCompression),
 		"mixed":          mixed.zlib(),
@@ -639,12 +639,12 @@ func TestDecompressAllocs(t *testing.T) {
 	r := rand.New(rand.NewPCG(43, 44))
 	random := randomBytes(r, 3000)
 	for name, z := range map[string][]byte{
-		"fixed":  zlibenc.Append(nil, json4K),
-		"stored": zlibenc.Append(nil, random),
+		"fixed":  fastzlib.Append(nil, json4K),
+		"stored": fastzlib.Append(nil, random),
 	} {
 		dst := make([]byte, 0, 5000)
 		allocs := testing.AllocsPerRun(100, func() {
-			if _, err := zlibenc.AppendDecompressed(dst, z, len(dst)+5000); err != nil {
+			if _, err := fastzlib.AppendDecompressed(dst, z, len(dst)+5000); err != nil {
 				t.Fatal(err)
 			}
 		})
@@ -657,7 +657,7 @@ func TestDecompressAllocs(t *testing.T) {
 func FuzzDecompress(f *testing.F) {
 	r := rand.New(rand.NewPCG(45, 46))
 	for _, src := range [][]byte{nil, []byte("a"), []byte("abcabcabcabcabcXabcabc"), json700[:200], randomBytes(r, 50), make([]byte, 300)} {
-		f.Add(zlibenc.Append(nil, src))
+		f.Add(fastzlib.Append(nil, src))
 		for _, level := range []int{zlib.NoCompression, zlib.BestSpeed, zlib.DefaultCompression, zlib.HuffmanOnly} {
 			f.Add(zlibCompress(f, src, level))
 		}

@@ -1,5 +1,5 @@
 //go:build race
 
-package zlibenc_test
+package fastzlib_test
 
 const raceEnabled = true

@@ -1,4 +1,4 @@
-package zlibenc_test
+package fastzlib_test
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sessionkit/sessionkit/internal/zlibenc"
+	"github.com/sessionkit/sessionkit/internal/fastzlib"
 )
 
 // inflate decodes a zlib stream with compress/zlib, which also checks the
@@ -32,13 +32,13 @@ func inflate(z []byte) ([]byte, error) {
 func checkRoundTrip(t *testing.T, name string, src []byte) []byte {
 	t.Helper()
 	prefix := []byte("prefix:")
-	out := zlibenc.Append(bytes.Clone(prefix), src)
+	out := fastzlib.Append(bytes.Clone(prefix), src)
 	if !bytes.HasPrefix(out, prefix) {
 		t.Fatalf("%s: prefix lost: %q", name, out[:min(len(out), len(prefix))])
 	}
 	z := out[len(prefix):]
-	if len(z) > zlibenc.MaxLen(len(src)) {
-		t.Errorf("%s: %d bytes of output for %d of input, more than MaxLen %d", name, len(z), len(src), zlibenc.MaxLen(len(src)))
+	if len(z) > fastzlib.MaxLen(len(src)) {
+		t.Errorf("%s: %d bytes of output for %d of input, more than MaxLen %d", name, len(z), len(src), fastzlib.MaxLen(len(src)))
 	}
 	if z[0] != 0x78 || z[1] != 0x01 {
 		t.Errorf("%s: header %#x %#x, want 0x78 0x01", name, z[0], z[1])

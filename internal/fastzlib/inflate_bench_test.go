@@ -1,4 +1,4 @@
-package zlibenc_test
+package fastzlib_test
 
 import (
 	"bytes"
@@ -6,12 +6,12 @@ import (
 	"io"
 	"testing"
 
-	"github.com/sessionkit/sessionkit/internal/zlibenc"
+	"github.com/sessionkit/sessionkit/internal/fastzlib"
 )
 
 // BenchmarkDecompress compares AppendDecompressed with compress/zlib's
 // reader (reused with Reset, as the signing package keeps one) on the
-// 700-byte session as zlibenc writes it, decoded on the fast path, and as
+// 700-byte session as fastzlib writes it, decoded on the fast path, and as
 // zlib at level 6 (Django's) writes it, where AppendDecompressed falls
 // back to compress/zlib.
 func BenchmarkDecompress(b *testing.B) {
@@ -20,9 +20,9 @@ func BenchmarkDecompress(b *testing.B) {
 		src  []byte
 		z    []byte
 	}{
-		{"json700/zlibenc", json700, zlibenc.Append(nil, json700)},
+		{"json700/fastzlib", json700, fastzlib.Append(nil, json700)},
 		{"json700/level6", json700, zlibCompress(b, json700, zlib.DefaultCompression)},
-		{"json4K/zlibenc", json4K, zlibenc.Append(nil, json4K)},
+		{"json4K/fastzlib", json4K, fastzlib.Append(nil, json4K)},
 		{"json4K/level6", json4K, zlibCompress(b, json4K, zlib.DefaultCompression)},
 	} {
 		b.Run(c.name+"/AppendDecompressed", func(b *testing.B) {
@@ -31,7 +31,7 @@ func BenchmarkDecompress(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				var err error
-				out, err = zlibenc.AppendDecompressed(out[:0], c.z, 1<<20)
+				out, err = fastzlib.AppendDecompressed(out[:0], c.z, 1<<20)
 				if err != nil || len(out) != len(c.src) {
 					b.Fatalf("%d bytes, %v", len(out), err)
 				}

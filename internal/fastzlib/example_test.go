@@ -1,4 +1,4 @@
-package zlibenc_test
+package fastzlib_test
 
 import (
 	"bytes"
@@ -6,14 +6,14 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/sessionkit/sessionkit/internal/zlibenc"
+	"github.com/sessionkit/sessionkit/internal/fastzlib"
 )
 
 func Example() {
 	session := []byte(`{"cart":[{"sku":"SKU-000001","qty":1},{"sku":"SKU-000002","qty":1},{"sku":"SKU-000003","qty":2}]}`)
 
 	// Append reuses dst's memory; here it starts empty.
-	z := zlibenc.Append(nil, session)
+	z := fastzlib.Append(nil, session)
 
 	// Any zlib reader decodes it.
 	r, err := zlib.NewReader(bytes.NewReader(z))

@@ -1,4 +1,4 @@
-package zlibenc
+package fastzlib
 
 // This file reads zlib streams. The fixed-Huffman and stored blocks that
 // Append writes need no tables built per stream: decoding them takes a
@@ -26,10 +26,10 @@ import (
 var (
 	// ErrCorrupt is wrapped by the errors AppendDecompressed returns for
 	// input that is not a valid zlib stream.
-	ErrCorrupt = errors.New("zlibenc: invalid zlib stream")
+	ErrCorrupt = errors.New("fastzlib: invalid zlib stream")
 	// ErrTooLarge is wrapped by the error AppendDecompressed returns when
 	// the decompressed data would exceed its limit.
-	ErrTooLarge = errors.New("zlibenc: decompressed data too large")
+	ErrTooLarge = errors.New("fastzlib: decompressed data too large")
 )
 
 // The errors of the fast path are made once: failing costs no allocation.

@@ -1,4 +1,4 @@
-package zlibenc_test
+package fastzlib_test
 
 import (
 	"bytes"
@@ -8,7 +8,7 @@ import (
 	"os/exec"
 	"testing"
 
-	"github.com/sessionkit/sessionkit/internal/zlibenc"
+	"github.com/sessionkit/sessionkit/internal/fastzlib"
 )
 
 func TestRoundTripEveryLength(t *testing.T) {
@@ -88,7 +88,7 @@ func TestAppendKeepsPrefix(t *testing.T) {
 	src := json700
 	for _, dst := range [][]byte{nil, {}, []byte("x"), make([]byte, 100, 1000), bytes.Repeat([]byte("p"), 5000)} {
 		want := bytes.Clone(dst)
-		out := zlibenc.Append(dst, src)
+		out := fastzlib.Append(dst, src)
 		if !bytes.Equal(out[:len(want)], want) {
 			t.Fatalf("prefix of %d bytes changed", len(want))
 		}
@@ -98,9 +98,9 @@ func TestAppendKeepsPrefix(t *testing.T) {
 		}
 	}
 	// Appending twice gives two whole streams.
-	a := zlibenc.Append(nil, []byte("first"))
+	a := fastzlib.Append(nil, []byte("first"))
 	n := len(a)
-	a = zlibenc.Append(a, []byte("second"))
+	a = fastzlib.Append(a, []byte("second"))
 	if got, err := inflate(a[:n]); err != nil || string(got) != "first" {
 		t.Fatalf("first stream: %q, %v", got, err)
 	}
@@ -114,11 +114,11 @@ func TestDeterministic(t *testing.T) {
 	inputs := [][]byte{json700, json4K, text64K[:10000], repetitive(r, 5000), []byte("abcdabcdabcd")}
 	var first [][]byte
 	for _, in := range inputs {
-		first = append(first, zlibenc.Append(nil, in))
+		first = append(first, fastzlib.Append(nil, in))
 	}
 	for range 3 {
 		for i, in := range inputs {
-			if got := zlibenc.Append(nil, in); !bytes.Equal(got, first[i]) {
+			if got := fastzlib.Append(nil, in); !bytes.Equal(got, first[i]) {
 				t.Fatalf("input %d: output changed between calls", i)
 			}
 		}
@@ -141,7 +141,7 @@ func TestBlockType(t *testing.T) {
 		{"random", randomBytes(r, 1000), 0b001},
 		{"random/big", randomBytes(r, 200000), 0b000},
 	} {
-		z := zlibenc.Append(nil, c.src)
+		z := fastzlib.Append(nil, c.src)
 		if got := z[2] & 7; got != c.want {
 			t.Errorf("%s: block header %03b, want %03b", c.name, got, c.want)
 		}
@@ -152,8 +152,8 @@ func TestSizeBound(t *testing.T) {
 	for _, n := range []int{0, 1, 2, 10, 100, 1000, 65535, 65536, 131070, 131071, 300000} {
 		r := rand.New(rand.NewPCG(uint64(n), 15))
 		src := randomBytes(r, n)
-		z := zlibenc.Append(nil, src)
-		bound := zlibenc.MaxLen(n)
+		z := fastzlib.Append(nil, src)
+		bound := fastzlib.MaxLen(n)
 		if len(z) > bound {
 			t.Errorf("%d random bytes: %d bytes out, bound %d", n, len(z), bound)
 		}
@@ -175,10 +175,10 @@ func TestRatio(t *testing.T) {
 		name string
 		src  []byte
 	}{{"json700", json700}, {"json4K", json4K}, {"text64K", text64K}} {
-		ours := len(zlibenc.Append(nil, c.src))
+		ours := len(fastzlib.Append(nil, c.src))
 		fast := len(zlibCompress(t, c.src, zlib.BestSpeed))
 		def := len(zlibCompress(t, c.src, zlib.DefaultCompression))
-		t.Logf("%s: %d bytes in; zlibenc %d, compress/zlib BestSpeed %d, DefaultCompression %d", c.name, len(c.src), ours, fast, def)
+		t.Logf("%s: %d bytes in; fastzlib %d, compress/zlib BestSpeed %d, DefaultCompression %d", c.name, len(c.src), ours, fast, def)
 		if ours >= len(c.src) {
 			t.Errorf("%s: %d bytes compressed to %d", c.name, len(c.src), ours)
 		}
@@ -215,7 +215,7 @@ func TestPython(t *testing.T) {
 		{"repetitive", repetitive(r, 20000)},
 	} {
 		cmd := exec.Command(py, "-c", "import sys,zlib;sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read()))")
-		cmd.Stdin = bytes.NewReader(zlibenc.Append(nil, c.src))
+		cmd.Stdin = bytes.NewReader(fastzlib.Append(nil, c.src))
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
 		got, err := cmd.Output()
@@ -232,11 +232,11 @@ func TestAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("under the race detector, sync.Pool drops some of what it is given")
 	}
-	dst := make([]byte, 0, zlibenc.MaxLen(len(json4K))+16)
-	zlibenc.Append(dst, json4K) // fill the pool
+	dst := make([]byte, 0, fastzlib.MaxLen(len(json4K))+16)
+	fastzlib.Append(dst, json4K) // fill the pool
 	allocs := testing.AllocsPerRun(100, func() {
-		zlibenc.Append(dst[:0], json700)
-		zlibenc.Append(dst[:0], json4K)
+		fastzlib.Append(dst[:0], json700)
+		fastzlib.Append(dst[:0], json4K)
 	})
 	// The pool may lose its encoder to a GC, so allow a little.
 	if allocs > 0.1 {

@@ -1,11 +1,11 @@
-package zlibenc_test
+package fastzlib_test
 
 import (
 	"bytes"
 	"compress/zlib"
 	"testing"
 
-	"github.com/sessionkit/sessionkit/internal/zlibenc"
+	"github.com/sessionkit/sessionkit/internal/fastzlib"
 )
 
 // BenchmarkAppend times compression; BenchmarkDecompress, reading back.
@@ -14,12 +14,12 @@ func BenchmarkAppend(b *testing.B) {
 		name string
 		src  []byte
 	}{{"json700", json700}, {"json4K", json4K}, {"text64K", text64K}} {
-		b.Run(p.name+"/zlibenc", func(b *testing.B) {
-			dst := make([]byte, 0, zlibenc.MaxLen(len(p.src)))
+		b.Run(p.name+"/fastzlib", func(b *testing.B) {
+			dst := make([]byte, 0, fastzlib.MaxLen(len(p.src)))
 			b.SetBytes(int64(len(p.src)))
 			b.ReportAllocs()
 			for b.Loop() {
-				dst = zlibenc.Append(dst[:0], p.src)
+				dst = fastzlib.Append(dst[:0], p.src)
 			}
 			b.ReportMetric(float64(len(dst)), "out-bytes")
 		})

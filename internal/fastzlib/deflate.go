@@ -1,5 +1,5 @@
-// Package zlibenc writes zlib streams (RFC 1950) fast for small payloads
-// such as compressed session cookies.
+// Package fastzlib writes and reads zlib streams (RFC 1950) fast for small
+// payloads such as compressed session cookies.
 //
 // compress/flate spends most of its time on a 1 KB input building dynamic
 // Huffman tables, and its inflater then spends microseconds reading them
@@ -11,7 +11,7 @@
 // (315 against 278 bytes for a 686-byte JSON session, 1148 against 841
 // for 4 KB), in exchange for writing it 3-8 times as fast (8 for the
 // 686 bytes, 4 for 4 KB), without allocating, and reading it back twice
-// as fast. Input that the fixed codes would make longer than it is, such
+// as fast (see below). Input that the fixed codes would make longer than it is, such
 // as random bytes, is stored instead (BTYPE=00), which bounds the output;
 // see [MaxLen].
 //
@@ -23,7 +23,7 @@
 // fixed-Huffman and stored blocks that Append writes about three times as
 // fast as compress/zlib, and any other stream, such as the dynamic-Huffman
 // blocks zlib writes at its usual levels, through compress/zlib.
-package zlibenc
+package fastzlib
 
 import (
 	"encoding/binary"

@@ -1,4 +1,4 @@
-package zlibenc
+package fastzlib
 
 import (
 	"bytes"
