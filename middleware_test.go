@@ -651,3 +651,19 @@ func TestStoreChoosesKeys(t *testing.T) {
 		t.Errorf("cookie %q, want %q: the key the store chose, after the taken one", got, want)
 	}
 }
+
+// The cookie's expires and Max-Age come from the Manager's clock, as
+// Django's http_date(time.time() + max_age) does from its own.
+func TestCookieExpiresFromManagerClock(t *testing.T) {
+	frozen := time.Date(2031, 3, 4, 5, 6, 7, 0, time.UTC)
+	m := &sessionkit.Manager{Store: &memstore.Store{Now: func() time.Time { return frozen }}, Now: func() time.Time { return frozen }}
+	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := sessionkit.FromRequest(r)
+		s.Set("n", 1)
+	}))
+	line := do(t, h, "").Header.Get("Set-Cookie")
+	want := "expires=" + frozen.Add(14*24*time.Hour).Format(http.TimeFormat)
+	if !strings.Contains(line, want) || !strings.Contains(line, "Max-Age=1209600") {
+		t.Errorf("Set-Cookie %q, want %q and Max-Age=1209600", line, want)
+	}
+}
