@@ -18,19 +18,33 @@
 // shared temporary directory, which is Django's default and this package's
 // default too.
 //
-// Writes are atomic: the content goes to a temporary file in the same
-// directory (mode 0600, named <file>_out_<time>_<random>, a name no reader
-// mistakes for a session), which is then hard-linked (Create) or renamed
-// (Update) into place, so a reader sees the old content or the new, never a
-// part. Create never replaces a file: of several processes racing to create
-// one key exactly one wins and the others get sessionkit.ErrKeyExists.
-// Update never recreates a deleted file: Update, Delete and ClearExpired
-// take an advisory lock (flock) on the file they replace or remove and
-// check, holding it, that the file is still there, so a session deleted by
-// a logout in one process cannot be brought back by a concurrent Update in
-// another. (Django's own processes take no lock: like Django, they only
-// check that the file exists just before renaming over it. So do stores on
-// systems without flock, such as Windows.)
+// Writes are atomic: the content goes to a file of the store's own in the
+// same directory (mode 0600, named <prefix>_out_<time>_<random>, a name no
+// reader mistakes for a session, Django included), which is then put in
+// place by one atomic rename, so a reader sees the old content or the new,
+// never a part. Create never replaces a file: of several processes racing
+// to create one key exactly one wins and the others get
+// sessionkit.ErrKeyExists. Update never recreates a deleted file: Update,
+// Delete and ClearExpired take an advisory lock (flock) on the file they
+// replace or remove and check, holding it, that the file is still there,
+// so a session deleted by a logout in one process cannot be brought back
+// by a concurrent Update in another. (Django's own processes take no lock:
+// like Django, they only check that the file exists just before renaming
+// over it. So do stores on systems without flock, such as Windows.)
+//
+// In native mode on Linux, Update does not make a new file for every
+// version: it swaps a reused spare file with the session file
+// (renameat2 RENAME_EXCHANGE), which costs a fraction of allocating and
+// freeing a file each time; see spare.go for how readers stay safe. Where
+// the file system cannot swap names (NFS, FUSE, other systems), Update
+// renames a new file into place instead, and Create links one (or, without
+// hard links, claims the name and renames over it, as Django does).
+//
+// Without Config.Sync nothing is flushed to disk, as in Django: after a
+// power loss a session may be missing or older, but a file that did not
+// reach the disk whole is never read as a session (native mode checks
+// each file's length and checksum; Django mode relies on Django's
+// signature).
 //
 // # Django mode
 //
@@ -54,28 +68,26 @@
 // # Native mode
 //
 // Without Config.Django each file starts with a one-line header holding the
-// expiry and the owner (Record.UserID), followed by Record.Data:
-//
-//	sessionkit/1 <expiry, Unix nanoseconds> <length of the user id>\n<user id><data>
-//
+// expiry, the owner (Record.UserID), the session's id and a checksum,
+// followed by Record.UserID and Record.Data (header.go has the format).
 // Expiry is therefore exact and independent of the file system's clock, and
 // the store implements sessionkit.UserSessionLister by reading these
-// headers. A file whose header cannot be parsed is never returned: Load
-// reports it as not found and logs a warning, and ClearExpired removes it.
+// headers. A file that is not a complete file of its own session (corrupt,
+// cut short, or another session's) is never returned: Load reports it as
+// not found and logs a warning, and ClearExpired removes it.
 //
 // # Costs
 //
-// Load is one open and read, Create and Update one temporary file plus a
-// link or rename, Delete one unlink. ClearExpired, UserSessions and
-// DeleteUserSessions scan the whole directory in chunks (never holding the
-// listing in memory); UserSessions and DeleteUserSessions also open every
-// session file to read its header, so they cost O(number of sessions):
-// fine for thousands of sessions, and a reason to choose a database store
-// for millions.
+// Load is one open and read. Create writes a new file and renames it into
+// place; Update refills a spare and swaps it in (native mode on Linux) or
+// writes a new file and renames it over; Delete is one unlink.
+// ClearExpired, UserSessions and DeleteUserSessions scan the whole
+// directory in chunks (never holding the listing in memory) and read every
+// session file, so they cost O(number of sessions): fine for thousands of
+// sessions, and a reason to choose a database store for millions.
 package filestore
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -86,6 +98,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/sessionkit/sessionkit"
@@ -107,9 +120,11 @@ const staleTemp = time.Hour
 // scanChunk is how many directory entries a scan reads at a time.
 const scanChunk = 256
 
-// tempMarker separates a session file's name from the suffix of its
-// temporary files. It is Django's (mkstemp(prefix=<file>+"_out_")), so
-// Django's clear_expired skips our temporary files as it skips its own.
+// tempMarker follows the prefix in the names of the store's temporary and
+// spare files (<prefix>_out_<suffix>; earlier versions put a session's id
+// before it, as Django's mkstemp(prefix=<file>+"_out_") does). The
+// underscore is not a key character, so Django's clear_expired skips these
+// files as it skips its own temporary files.
 const tempMarker = "_out_"
 
 // Config configures a Store. The zero value is usable: a native-mode store
@@ -154,15 +169,26 @@ type Config struct {
 // release it with Close.
 type Store struct {
 	root   *os.Root
+	dir    *os.File // the directory, for renameat2
 	prefix string
 	django bool
 	maxAge time.Duration
 	sync   bool
 	log    *slog.Logger
 
+	spares sparePool
+
+	// Set once renameat2 reports that the file system lacks a flag;
+	// tests set them to exercise the fallbacks.
+	noExchange, noNoReplace atomic.Bool
+
 	// noLink forces Create's fallback for file systems without hard
 	// links; tests set it.
 	noLink bool
+
+	// beforeSwap, if set, runs between filling a spare and swapping it
+	// into place; tests use it to lose the spare at that instant.
+	beforeSwap func(spare string)
 }
 
 var (
@@ -207,8 +233,14 @@ func New(cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("filestore: cannot open the session storage path %q: %w", dir, err)
 	}
+	d, err := root.Open(".")
+	if err != nil {
+		root.Close()
+		return nil, fmt.Errorf("filestore: cannot open the session storage path %q: %w", dir, err)
+	}
 	return &Store{
 		root:   root,
+		dir:    d,
 		prefix: name,
 		django: cfg.Django,
 		maxAge: maxAge,
@@ -217,10 +249,11 @@ func New(cfg Config) (*Store, error) {
 	}, nil
 }
 
-// Close releases the store's handle on its directory. The store must not be
-// used afterwards.
+// Close removes the store's spare files and releases its handles on the
+// directory. The store must not be used afterwards.
 func (s *Store) Close() error {
-	return s.root.Close()
+	s.closeSpares()
+	return errors.Join(s.dir.Close(), s.root.Close())
 }
 
 func (s *Store) logger() *slog.Logger {
@@ -280,28 +313,19 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	if !ok {
 		return sessionkit.Record{}, fmt.Errorf("filestore: load: invalid session key: %w", sessionkit.ErrNotFound)
 	}
-	content, mtime, err := s.read(name)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return sessionkit.Record{}, fmt.Errorf("filestore: load: %w", sessionkit.ErrNotFound)
-		}
-		return sessionkit.Record{}, fmt.Errorf("filestore: load: %w", err)
-	}
 	var rec sessionkit.Record
 	if s.django {
+		content, fi, err := s.readFile(name)
+		if err != nil {
+			return sessionkit.Record{}, loadError(err)
+		}
 		// Whatever the file holds is Django's session_data; the Manager's
 		// codec decides whether it is valid, as Django's decode does.
-		rec = sessionkit.Record{Data: content, Expiry: mtime.Add(s.maxAge)}
+		rec = sessionkit.Record{Data: content, Expiry: fi.ModTime().Add(s.maxAge)}
 	} else {
-		if len(content) == 0 {
-			// Only Create's fallback (no hard links) leaves an empty
-			// file, for the instant before it renames the content in.
-			return sessionkit.Record{}, fmt.Errorf("filestore: load: %w", sessionkit.ErrNotFound)
-		}
-		h, err := parseHeader(content)
+		h, err := s.readNative(ctx, name)
 		if err != nil {
-			s.logger().WarnContext(ctx, "filestore: ignoring a corrupt session file", "file", name, "error", err)
-			return sessionkit.Record{}, fmt.Errorf("filestore: load: corrupt session file: %w", sessionkit.ErrNotFound)
+			return sessionkit.Record{}, loadError(err)
 		}
 		rec = sessionkit.Record{Data: h.data, Expiry: h.expiry, UserID: h.userID}
 	}
@@ -311,27 +335,73 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	return rec, nil
 }
 
-// read returns the content and modification time of the named file.
-func (s *Store) read(name string) ([]byte, time.Time, error) {
+func loadError(err error) error {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errCorrupt) {
+		return fmt.Errorf("filestore: load: %w: %w", err, sessionkit.ErrNotFound)
+	}
+	return fmt.Errorf("filestore: load: %w", err)
+}
+
+// readAttempts is how many times readNative reads a native file that is
+// not a complete file of its own session before it judges it corrupt.
+const readAttempts = 3
+
+// readNative reads and checks the named native file. A file that is not a
+// complete file of its session may be a reused spare caught by the reader
+// mid-refill (see spare.go), so it is read again by name before being
+// judged corrupt: the error then wraps errCorrupt and a warning is logged,
+// except for an empty file, which Create's fallback makes for an instant.
+func (s *Store) readNative(ctx context.Context, name string) (header, error) {
+	id := name[len(s.prefix):]
+	var err error
+	var content []byte
+	for range readAttempts {
+		content, _, err = s.readFile(name)
+		if err != nil {
+			return header{}, err
+		}
+		var h header
+		if h, err = parseHeader(content); err == nil && h.id != id {
+			err = errors.New("the file holds another session")
+		}
+		if err == nil {
+			return h, nil
+		}
+	}
+	if len(content) > 0 {
+		s.logger().WarnContext(ctx, "filestore: ignoring a corrupt session file", "file", name, "error", err)
+	}
+	return header{}, fmt.Errorf("%w: %w", errCorrupt, err)
+}
+
+// readFile returns the content and info of the named file.
+func (s *Store) readFile(name string) ([]byte, fs.FileInfo, error) {
 	f, err := s.root.Open(name)
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, nil, err
 	}
 	defer f.Close()
+	return readOpen(f, name)
+}
+
+// readOpen returns the content and info of the open file f. It reads as
+// many bytes as the file had when it was opened: session files are replaced,
+// never rewritten while they have a session's name, and a spare refilled
+// under a late reader fails the native checks whatever length is read.
+func readOpen(f *os.File, name string) ([]byte, fs.FileInfo, error) {
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, nil, err
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, time.Time{}, fmt.Errorf("%s is not a regular file: %w", name, fs.ErrNotExist)
+		return nil, nil, fmt.Errorf("%s is not a regular file: %w", name, fs.ErrNotExist)
 	}
-	// Size is a hint: the file is replaced, never rewritten in place, so
-	// it rarely changes under an open descriptor.
-	buf := bytes.NewBuffer(make([]byte, 0, fi.Size()+bytes.MinRead))
-	if _, err := buf.ReadFrom(f); err != nil {
-		return nil, time.Time{}, err
+	buf := make([]byte, fi.Size())
+	n, err := io.ReadFull(f, buf)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return nil, nil, err
 	}
-	return buf.Bytes(), fi.ModTime(), nil
+	return buf[:n], fi, nil
 }
 
 // Create stores rec under key, which must not be in use. It returns an
@@ -345,14 +415,44 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 	if !ok {
 		return "", errInvalidKey("create")
 	}
-	tmp, err := s.writeTemp(name, rec)
+	content, exp, err := s.content(name, rec)
 	if err != nil {
 		return "", fmt.Errorf("filestore: create: %w", err)
 	}
-	defer s.root.Remove(tmp)
-	// A hard link appears atomically with its full content and fails if
-	// the name is taken: exactly one of several racing creators wins.
-	err = errLinkUnused
+	tmp, err := s.stage(content, exp)
+	if err != nil {
+		return "", fmt.Errorf("filestore: create: %w", err)
+	}
+	// Each way of publishing the file appears atomically with the full
+	// content and fails if the name is taken: exactly one of several
+	// racing creators wins.
+	err = errors.ErrUnsupported
+	if !s.noNoReplace.Load() {
+		err = renameat2(s.dir, tmp.name, name, renameNoReplace)
+		if errors.Is(err, errors.ErrUnsupported) {
+			s.noNoReplace.Store(true)
+		}
+	}
+	if errors.Is(err, errors.ErrUnsupported) {
+		err = s.link(tmp.name, name)
+	}
+	if err != nil {
+		s.root.Remove(tmp.name)
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("filestore: create: %w", sessionkit.ErrKeyExists)
+	}
+	if err != nil {
+		return "", fmt.Errorf("filestore: create: %w", err)
+	}
+	return key, nil
+}
+
+// link publishes the temporary file tmp as name without renameat2: a
+// hard link, or where there are none an exclusive create followed by a
+// rename. It removes tmp.
+func (s *Store) link(tmp, name string) error {
+	err := errLinkUnused
 	if !s.noLink {
 		err = s.root.Link(tmp, name)
 	}
@@ -362,16 +462,11 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 		// then rename the content over it.
 		err = s.claim(name)
 		if err == nil {
-			err = s.root.Rename(tmp, name)
+			return s.root.Rename(tmp, name)
 		}
 	}
-	if errors.Is(err, fs.ErrExist) {
-		return "", fmt.Errorf("filestore: create: %w", sessionkit.ErrKeyExists)
-	}
-	if err != nil {
-		return "", fmt.Errorf("filestore: create: %w", err)
-	}
-	return key, nil
+	s.root.Remove(tmp)
+	return err
 }
 
 var errLinkUnused = errors.New("hard links disabled")
@@ -396,35 +491,98 @@ func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (
 	if !ok {
 		return "", errInvalidKey("update")
 	}
-	tmp, err := s.writeTemp(name, rec)
+	content, exp, err := s.content(name, rec)
 	if err != nil {
 		return "", fmt.Errorf("filestore: update: %w", err)
 	}
-	// Writing comes first, outside the lock, to keep the lock short.
-	f, err := s.lock(name)
-	if err != nil {
-		s.root.Remove(tmp)
+	for attempt := 0; ; attempt++ {
+		err := s.replace(ctx, name, content, exp)
+		if errors.Is(err, errSpareGone) && attempt == 0 {
+			continue
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			return "", fmt.Errorf("filestore: update: %w", sessionkit.ErrNotFound)
 		}
-		return "", fmt.Errorf("filestore: update: %w", err)
+		if err != nil {
+			return "", fmt.Errorf("filestore: update: %w", err)
+		}
+		return key, nil
 	}
-	defer f.Close()
-	if err := s.root.Rename(tmp, name); err != nil {
-		s.root.Remove(tmp)
-		return "", fmt.Errorf("filestore: update: %w", err)
-	}
-	return key, nil
 }
 
-// lock opens the named session file and locks it, so that no other Store
-// replaces or removes it until the returned file is closed. Once it holds
-// the lock it checks that the name still refers to the file it locked: if
-// the file was replaced meanwhile it starts again with the new one, and if
-// it was removed it returns an error wrapping fs.ErrNotExist.
-func (s *Store) lock(name string) (*os.File, error) {
-	for range 100 {
-		f, err := s.root.Open(name)
+// errSpareGone reports that a spare vanished between its refill and the
+// swap: another process's ClearExpired took it for a crash's leftover.
+var errSpareGone = errors.New("spare file removed while in use")
+
+// replace writes content to a file of its own, then swaps or renames it
+// over the existing file name. It returns an error wrapping
+// fs.ErrNotExist if name does not exist.
+func (s *Store) replace(ctx context.Context, name string, content []byte, exp time.Time) error {
+	tmp, err := s.stage(content, exp)
+	if err != nil {
+		return err
+	}
+	// Writing comes first, outside the lock, to keep the lock short.
+	swap := s.reusing()
+	f, err := s.lock(ctx, name, swap)
+	if err != nil {
+		s.root.Remove(tmp.name)
+		return err
+	}
+	defer f.Close()
+	if s.beforeSwap != nil {
+		s.beforeSwap(tmp.name)
+	}
+	if swap {
+		err = renameat2(s.dir, tmp.name, name, renameExchange)
+		if errors.Is(err, errors.ErrUnsupported) {
+			s.noExchange.Store(true)
+			swap = false
+		} else if errors.Is(err, fs.ErrNotExist) {
+			// We hold the session file's lock, and it was there.
+			return errSpareGone
+		}
+	}
+	if !swap {
+		err = s.root.Rename(tmp.name, name)
+	}
+	if err != nil {
+		s.root.Remove(tmp.name)
+		return err
+	}
+	if swap {
+		// tmp now holds the previous version: empty it, under the
+		// lock, so that no old session lingers in a spare.
+		if err := f.Truncate(0); err == nil {
+			s.putSpare(tmp, time.Now())
+		} else {
+			s.root.Remove(tmp.name)
+		}
+	}
+	return nil
+}
+
+// reusing reports whether Update swaps spare files into place (see
+// spare.go) rather than renaming new files.
+func (s *Store) reusing() bool {
+	return !s.django && !s.noExchange.Load()
+}
+
+// lock opens the named session file, for writing if write is set and the
+// file allows it, and locks it, so that no other Store replaces or removes
+// it until the returned file is closed. Once it holds the lock it checks
+// that the name still refers to the file it locked: if the file was
+// replaced meanwhile it starts again with the new one, and if it was
+// removed it returns an error wrapping fs.ErrNotExist.
+func (s *Store) lock(ctx context.Context, name string, write bool) (*os.File, error) {
+	// Under contention a waiter can be woken on a file that was just
+	// replaced, again and again: it keeps trying while ctx allows, up to
+	// a bound for file systems whose inode numbers never compare equal.
+	for range maxLockAttempts {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		f, err := s.openLock(name, write)
 		if err != nil {
 			return nil, err
 		}
@@ -448,6 +606,19 @@ func (s *Store) lock(name string) (*os.File, error) {
 	return nil, fmt.Errorf("%s kept being replaced while waiting for its lock", name)
 }
 
+const maxLockAttempts = 10000
+
+func (s *Store) openLock(name string, write bool) (*os.File, error) {
+	if write {
+		f, err := s.root.OpenFile(name, os.O_RDWR, 0)
+		if !errors.Is(err, fs.ErrPermission) {
+			return f, err
+		}
+		// Another user's file: it can still be renamed over.
+	}
+	return s.root.Open(name)
+}
+
 // Delete removes the session stored under key. A missing file, or a key
 // that could not name one, is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
@@ -458,7 +629,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if !ok {
 		return nil
 	}
-	f, err := s.lock(name)
+	f, err := s.lock(ctx, name, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -472,34 +643,55 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
-// expiry returns the expiry to store for rec.
-func (s *Store) expiry(rec sessionkit.Record) time.Time {
-	if rec.Expiry.IsZero() {
-		return time.Now().Add(s.maxAge)
+// content returns the content of the named file for rec, and the expiry it
+// records.
+func (s *Store) content(name string, rec sessionkit.Record) ([]byte, time.Time, error) {
+	exp := rec.Expiry
+	if exp.IsZero() {
+		exp = time.Now().Add(s.maxAge)
 	}
-	return rec.Expiry
+	if s.django {
+		return rec.Data, exp, nil
+	}
+	if len(rec.UserID) > maxUserID {
+		return nil, exp, fmt.Errorf("Record.UserID is %d bytes, over the limit of %d", len(rec.UserID), maxUserID)
+	}
+	b := make([]byte, 0, headerMax+len(rec.UserID)+len(rec.Data))
+	return appendFile(b, exp, rec.UserID, name[len(s.prefix):], rec.Data), exp, nil
 }
 
-// writeTemp writes rec's file content to a new temporary file next to name
-// and returns the temporary file's name.
-func (s *Store) writeTemp(name string, rec sessionkit.Record) (string, error) {
-	exp := s.expiry(rec)
-	var content []byte
-	if s.django {
-		content = rec.Data
-	} else {
-		if len(rec.UserID) > maxUserID {
-			return "", fmt.Errorf("Record.UserID is %d bytes, over the limit of %d", len(rec.UserID), maxUserID)
+// stage writes content to a file of the store's own in the directory: an
+// idle spare if there is one, otherwise a new temporary file. In Django
+// mode it also sets the file's mtime from exp.
+func (s *Store) stage(content []byte, exp time.Time) (spare, error) {
+	now := time.Now()
+	if sp, ok := s.takeSpare(now); ok {
+		if err := s.fill(sp.name, spareOpen, content, exp); err == nil {
+			return sp, nil
 		}
-		content = appendHeader(make([]byte, 0, headerMax+len(rec.UserID)+len(rec.Data)), exp, rec.UserID)
-		content = append(content, rec.Data...)
+		// Removed by another process's ClearExpired, or broken: start
+		// afresh with a new file.
+		s.root.Remove(sp.name)
 	}
-	tmp := tempName(name, time.Now())
-	f, err := s.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	sp := spare{name: tempName(s.prefix, now), born: now}
+	if err := s.fill(sp.name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, content, exp); err != nil {
+		s.root.Remove(sp.name)
+		return spare{}, err
+	}
+	return sp, nil
+}
+
+// fill opens the named file with flag and makes content its whole content.
+func (s *Store) fill(name string, flag int, content []byte, exp time.Time) error {
+	f, err := s.root.OpenFile(name, flag, 0o600)
 	if err != nil {
-		return "", err
+		return err
 	}
 	_, err = f.Write(content)
+	if err == nil && flag&os.O_CREATE == 0 {
+		// A spare is empty, unless something else wrote to it.
+		err = f.Truncate(int64(len(content)))
+	}
 	if err == nil && s.sync {
 		err = f.Sync()
 	}
@@ -510,20 +702,17 @@ func (s *Store) writeTemp(name string, rec sessionkit.Record) (string, error) {
 		// Django reads the expiry as mtime + SESSION_COOKIE_AGE. Setting
 		// it on the temporary file makes the session appear with its
 		// expiry already right.
-		err = s.root.Chtimes(tmp, time.Now(), exp.Add(-s.maxAge))
+		err = s.root.Chtimes(name, time.Now(), exp.Add(-s.maxAge))
 	}
-	if err != nil {
-		s.root.Remove(tmp)
-		return "", err
-	}
-	return tmp, nil
+	return err
 }
 
-// tempName returns a fresh temporary name for a write of name: name, the
-// marker, the creation time (so that ClearExpired can tell a leftover
-// from a write in progress without trusting mtimes, which Django mode
-// sets in the past) and 64 random bits.
-func tempName(name string, now time.Time) string {
+// tempName returns a fresh temporary name beginning with base (the
+// store's prefix): base, the marker, the creation time (so that
+// ClearExpired can tell a leftover from a write in progress or a spare
+// without trusting mtimes, which Django mode sets in the past) and 64
+// random bits.
+func tempName(base string, now time.Time) string {
 	var r [8]byte
 	rand.Read(r[:])
 	var t [8]byte
@@ -531,7 +720,7 @@ func tempName(name string, now time.Time) string {
 	for i := range t {
 		t[i] = byte(u >> (56 - 8*i))
 	}
-	return name + tempMarker + hex.EncodeToString(t[:]) + "_" + hex.EncodeToString(r[:])
+	return base + tempMarker + hex.EncodeToString(t[:]) + "_" + hex.EncodeToString(r[:])
 }
 
 // tempCreated parses a temporary file's name suffix (after the marker) and
@@ -614,7 +803,10 @@ func (s *Store) scan(ctx context.Context, fn func(entry) error) error {
 				keep(fn(entry{name: name, id: id}))
 				continue
 			}
-			if i := strings.Index(id, tempMarker); i >= 0 && s.isID(id[:i]) {
+			// A temporary file: <prefix>_out_… (a spare, or a write in
+			// progress), or <prefix><id>_out_… as earlier versions named
+			// them.
+			if i := strings.Index(id, tempMarker); i == 0 || i > 0 && s.isID(id[:i]) {
 				if created, ok := tempCreated(id[i+len(tempMarker):]); ok && now.Sub(created) > staleTemp {
 					keep(s.root.Remove(name))
 				}
@@ -643,7 +835,7 @@ func (s *Store) scan(ctx context.Context, fn func(entry) error) error {
 func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.scan(ctx, func(e entry) error {
-		removed, err := s.removeIf(e.name, func(fi fs.FileInfo, h header, err error) (bool, error) {
+		removed, err := s.removeIf(ctx, e.name, func(fi fs.FileInfo, h header, err error) (bool, error) {
 			now := time.Now()
 			if errors.Is(err, errCorrupt) {
 				if fi.Size() == 0 && now.Sub(fi.ModTime()) < staleTemp {
@@ -670,19 +862,27 @@ func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 
 var errCorrupt = errors.New("corrupt session file")
 
-// inspect returns the info of the open session file f and its header: the
-// expiry and owner; in Django mode the expiry is mtime + MaxAge and there
-// is no owner. A native file whose header cannot be parsed gives an error
-// wrapping errCorrupt, with fi set.
-func (s *Store) inspect(f *os.File) (fs.FileInfo, header, error) {
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, header{}, err
-	}
+// inspect returns the info of the open, locked session file f and its
+// header: the expiry and owner; in Django mode the expiry is mtime +
+// MaxAge and there is no owner. A native file that is not a complete file
+// of its session gives an error wrapping errCorrupt, with fi set. (Locked,
+// and still under its name, the file cannot be a spare being refilled.)
+func (s *Store) inspect(f *os.File, name string) (fs.FileInfo, header, error) {
 	if s.django {
+		fi, err := f.Stat()
+		if err != nil {
+			return nil, header{}, err
+		}
 		return fi, header{expiry: fi.ModTime().Add(s.maxAge)}, nil
 	}
-	h, err := readHeader(f)
+	content, fi, err := readOpen(f, name)
+	if err != nil {
+		return fi, header{}, err
+	}
+	h, err := parseHeader(content)
+	if err == nil && h.id != name[len(s.prefix):] {
+		err = errors.New("the file holds another session")
+	}
 	if err != nil {
 		return fi, header{}, fmt.Errorf("%w: %w", errCorrupt, err)
 	}
@@ -691,8 +891,8 @@ func (s *Store) inspect(f *os.File) (fs.FileInfo, header, error) {
 
 // removeIf locks the named file, inspects it and removes it if remove says
 // so, all under the lock. A file that vanished meanwhile is not an error.
-func (s *Store) removeIf(name string, remove func(fs.FileInfo, header, error) (bool, error)) (bool, error) {
-	f, err := s.lock(name)
+func (s *Store) removeIf(ctx context.Context, name string, remove func(fs.FileInfo, header, error) (bool, error)) (bool, error) {
+	f, err := s.lock(ctx, name, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
@@ -700,7 +900,7 @@ func (s *Store) removeIf(name string, remove func(fs.FileInfo, header, error) (b
 		return false, err
 	}
 	defer f.Close()
-	ok, err := remove(s.inspect(f))
+	ok, err := remove(s.inspect(f, name))
 	if !ok || err != nil {
 		return false, err
 	}
@@ -730,16 +930,8 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.S
 	}
 	now := time.Now()
 	err := s.scan(ctx, func(e entry) error {
-		f, err := s.root.Open(e.name)
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		_, h, err := s.inspect(f)
-		f.Close()
-		if errors.Is(err, errCorrupt) {
+		h, err := s.readNative(ctx, e.name)
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errCorrupt) {
 			return nil
 		}
 		if err != nil {
@@ -776,7 +968,7 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepKey string) 
 		if e.id == keep {
 			return nil
 		}
-		removed, err := s.removeIf(e.name, func(_ fs.FileInfo, h header, err error) (bool, error) {
+		removed, err := s.removeIf(ctx, e.name, func(_ fs.FileInfo, h header, err error) (bool, error) {
 			if errors.Is(err, errCorrupt) {
 				return false, nil
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -216,7 +217,9 @@ func TestNativeModeFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantContent := fmt.Sprintf("sessionkit/1 %d 8\nuser 42\n%s", exp.UnixNano(), data)
+	line := fmt.Sprintf("sessionkit/2 %d 8 7 %s ", exp.UnixNano(), sessionkit.KeyHash(key))
+	sum := crc32.Checksum([]byte(line+"user 42\n"+data), crc32.MakeTable(crc32.Castagnoli))
+	wantContent := fmt.Sprintf("%s%08x\nuser 42\n%s", line, sum, data)
 	if string(content) != wantContent {
 		t.Errorf("file content = %q, want %q", content, wantContent)
 	}
@@ -264,12 +267,18 @@ func TestCorruptNativeFile(t *testing.T) {
 	s := newStore(t, Config{Dir: dir, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	key := sessionkit.NewKey()
 	name := filepath.Join(dir, "sessionid"+sessionkit.KeyHash(key))
+	valid := appendFile(nil, time.Now().Add(time.Hour), "u", sessionkit.KeyHash(key), []byte(`{"a":1}`))
+	other := sessionkit.KeyHash(sessionkit.NewKey())
 	for _, content := range []string{
 		"garbage",
 		"eyJmb28iOiJiYXIifQ:1r31eq:HpP88y98DOPZ44Om-HE6Y8Vqu2uG2I2igVzB_O06hEg", // a Django file
-		"sessionkit/1 12x 0\n{}",
-		"sessionkit/1 99999999999999999999 0\n{}",
-		"sessionkit/1 1 5\nabc",
+		"sessionkit/2 12x 0\n{}",
+		"sessionkit/2 99999999999999999999 0\n{}",
+		"sessionkit/1 1 5\nabc",                         // the first native format
+		string(valid[:len(valid)-1]),                    // truncated
+		string(valid) + " ",                             // overlong
+		strings.Replace(string(valid), `"a"`, `"b"`, 1), // checksum mismatch
+		string(appendFile(nil, time.Now().Add(time.Hour), "", other, []byte("{}"))), // another session's file
 	} {
 		if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
@@ -281,6 +290,12 @@ func TestCorruptNativeFile(t *testing.T) {
 		if l := logs.String()[before:]; !strings.Contains(l, "level=WARN") || !strings.Contains(l, "corrupt") {
 			t.Errorf("Load of %q logged %q, want a warning about a corrupt file", content, l)
 		}
+	}
+	if err := os.WriteFile(name, valid, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if rec, err := s.Load(t.Context(), key); err != nil || string(rec.Data) != `{"a":1}` || rec.UserID != "u" {
+		t.Errorf("Load of the intact file = %+v, %v", rec, err)
 	}
 }
 
@@ -302,6 +317,7 @@ func TestCreateWithoutHardLinks(t *testing.T) {
 	dir := t.TempDir()
 	s := newStore(t, Config{Dir: dir})
 	s.noLink = true
+	s.noNoReplace.Store(true)
 	key := sessionkit.NewKey()
 	if _, err := s.Create(t.Context(), key, sessionkit.Record{Data: []byte(`{"a":1}`), Expiry: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatalf("Create: %v", err)
@@ -402,7 +418,9 @@ func TestClearExpired(t *testing.T) {
 				"sessionidNOT-A-KEY":                     "keep me",
 				"sessionid" + anyID + "_out_x1y":         "keep me", // Django's temporary file
 				tempName("sessionid"+anyID, time.Now()):  "a write in progress",
+				tempName("sessionid", time.Now()):        "a spare in use",
 				tempName("othercookie"+anyID, old):       "another prefix",
+				tempName("othercookie", old):             "another prefix's spare",
 				"sessionid" + anyID[:len(anyID)-1] + "!": "keep me",
 			}
 			for name, content := range foreign {
@@ -410,9 +428,11 @@ func TestClearExpired(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			stale := tempName("sessionid"+anyID, old)
-			if err := os.WriteFile(filepath.Join(dir, stale), []byte("left by a crash"), 0o600); err != nil {
-				t.Fatal(err)
+			stale := []string{tempName("sessionid"+anyID, old), tempName("sessionid", old)}
+			for _, name := range stale {
+				if err := os.WriteFile(filepath.Join(dir, name), []byte("left by a crash"), 0o600); err != nil {
+					t.Fatal(err)
+				}
 			}
 			wantRemoved := int64(len(dead))
 			if !django {
@@ -441,8 +461,10 @@ func TestClearExpired(t *testing.T) {
 					t.Errorf("ClearExpired removed %q, which is not an expired session", name)
 				}
 			}
-			if slices.Contains(names, stale) {
-				t.Errorf("ClearExpired left the stale temporary file %q", stale)
+			for _, name := range stale {
+				if slices.Contains(names, name) {
+					t.Errorf("ClearExpired left the stale temporary file %q", name)
+				}
 			}
 			if got, want := len(names), len(live)+len(foreign); got != want {
 				t.Errorf("%d files left, want %d", got, want)

@@ -6,35 +6,35 @@ import (
 	"time"
 )
 
-// FuzzFileLoad feeds arbitrary file content to the native header parser
-// that Load and the directory scans use. It must not panic; a header that
-// parses must be the one canonical encoding of what it decodes to; and the
-// bounded reader used by scans must agree with the parser.
+// FuzzFileLoad feeds arbitrary file content to the native file parser that
+// Load and the directory scans use. It must not panic, and a file that
+// parses must be the one canonical encoding of what it decodes to: any
+// other byte string, such as a torn or truncated file, is rejected.
 func FuzzFileLoad(f *testing.F) {
 	exp := time.Unix(1700000000, 500)
-	f.Add(append(appendHeader(nil, exp, "42"), `{"a":1}`...))
-	f.Add(appendHeader(nil, exp, ""))
-	f.Add([]byte("sessionkit/1 0 0\n"))
-	f.Add([]byte("sessionkit/1 9223372036854775807 1024\n"))
-	f.Add([]byte("sessionkit/1 9223372036854775808 0\n{}"))
-	f.Add([]byte("sessionkit/1 01 0\n{}"))
-	f.Add([]byte("sessionkit/1 1 -1\n{}"))
-	f.Add([]byte("sessionkit/1 1 3\nab"))
-	f.Add([]byte("sessionkit/1 1 0"))
+	id := "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	valid := appendFile(nil, exp, "42", id, []byte(`{"a":1}`))
+	f.Add(valid)
+	f.Add(valid[:len(valid)-1])
+	f.Add(append(valid[:len(valid):len(valid)], '}'))
+	f.Add(appendFile(nil, exp, "", id, nil))
+	f.Add(appendFile(nil, time.Unix(0, 1<<63-1), string(make([]byte, maxUserID)), id, []byte("{}")))
+	f.Add([]byte("sessionkit/2 9223372036854775808 0 2 " + id + " 00000000\n{}"))
+	f.Add([]byte("sessionkit/2 01 0 2 " + id + " 00000000\n{}"))
+	f.Add([]byte("sessionkit/2 1 -1 2 " + id + " 00000000\n{}"))
+	f.Add([]byte("sessionkit/2 1 0 2 " + id + " 0000000g\n{}"))
+	f.Add([]byte("sessionkit/1 1 0\n{}"))
 	f.Add([]byte("eyJmb28iOiJiYXIifQ:1r31eq:HpP88y98DOPZ44Om-HE6Y8Vqu2uG2I2igVzB_O06hEg"))
 	f.Add([]byte{})
 
 	f.Fuzz(func(t *testing.T, content []byte) {
 		h, err := parseHeader(content)
-		if err == nil {
-			again := append(appendHeader(nil, h.expiry, h.userID), h.data...)
-			if !bytes.Equal(again, content) {
-				t.Fatalf("parseHeader(%q) = %v %q %q, which encodes back as %q", content, h.expiry, h.userID, h.data, again)
-			}
+		if err != nil {
+			return
 		}
-		if rh, rerr := readHeader(bytes.NewReader(content)); (rerr == nil) != (err == nil) || rh.expiry != h.expiry || rh.userID != h.userID {
-			t.Fatalf("readHeader(%q) = %v, %v; parseHeader gave %v, %v", content, rh, rerr, h, err)
+		again := appendFile(nil, h.expiry, h.userID, h.id, h.data)
+		if !bytes.Equal(again, content) {
+			t.Fatalf("parseHeader(%q) = %v %q %q %q, which encodes back as %q", content, h.expiry, h.userID, h.id, h.data, again)
 		}
-
 	})
 }

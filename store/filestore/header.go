@@ -3,70 +3,144 @@ package filestore
 import (
 	"errors"
 	"fmt"
-	"io"
+	"hash/crc32"
 	"strconv"
 	"time"
 )
 
-// The native file header is one line of text, readable with any pager:
+// A native file is one header line, readable with any pager, followed by
+// the user id and the data:
 //
-//	sessionkit/1 <expiry, Unix nanoseconds> <length of the user id>\n
+//	sessionkit/2 <expiry> <user id length> <data length> <id> <crc>\n<user id><data>
 //
-// followed by the user id and then the data. Numbers are plain decimal
-// with no sign and no leading zeros.
-const magic = "sessionkit/1 "
+// The expiry is in Unix nanoseconds; numbers are plain decimal with no sign
+// and no leading zeros. The id is the session's id (the file name without
+// its prefix) and the crc is the CRC-32C, in 8 hex digits, of everything
+// before it on the line followed by the user id and the data.
+//
+// The id, the lengths and the checksum let a reader tell a file that is
+// complete and its own from anything else: a file truncated by a crash, or
+// a spare file being refilled with another session under a reader that
+// opened it while it still had this session's name (see spare.go).
+const magic = "sessionkit/2 "
 
-// maxUserID bounds Record.UserID in native mode, so that a header can be
-// read with one small, bounded read.
+// maxUserID bounds Record.UserID in native mode.
 const maxUserID = 1024
 
+// idLen is the length of a native session id: a hex SHA-256.
+const idLen = 64
+
 // headerMax is the longest possible header line: the magic, 19 digits of
-// expiry, a space, 4 digits of length and the newline.
-const headerMax = len(magic) + 19 + 1 + 4 + 1
+// expiry, 4 of user id length, 10 of data length, the id, the checksum,
+// four spaces and the newline.
+const headerMax = len(magic) + 19 + 1 + 4 + 1 + 10 + 1 + idLen + 1 + 8 + 1
+
+// maxData bounds the data length a header may declare (10 digits).
+const maxData = 1<<31 - 1
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // header is a parsed native file.
 type header struct {
 	expiry time.Time
 	userID string
+	id     string
 	data   []byte
 }
 
-// appendHeader appends the header line and the user id to b.
-func appendHeader(b []byte, expiry time.Time, userID string) []byte {
+// appendFile appends a native file's whole content to b.
+func appendFile(b []byte, expiry time.Time, userID, id string, data []byte) []byte {
+	start := len(b)
 	b = append(b, magic...)
 	b = strconv.AppendInt(b, expiry.UnixNano(), 10)
 	b = append(b, ' ')
 	b = strconv.AppendInt(b, int64(len(userID)), 10)
-	b = append(b, '\n')
-	return append(b, userID...)
+	b = append(b, ' ')
+	b = strconv.AppendInt(b, int64(len(data)), 10)
+	b = append(b, ' ')
+	b = append(b, id...)
+	b = append(b, ' ')
+	at := len(b)
+	b = append(b, "00000000\n"...)
+	b = append(b, userID...)
+	b = append(b, data...)
+	crc := crc32.Update(0, castagnoli, b[start:at])
+	crc = crc32.Update(crc, castagnoli, b[at+9:])
+	for i := 7; i >= 0; i-- {
+		b[at+i] = hexDigits[crc&0xf]
+		crc >>= 4
+	}
+	return b
 }
 
-// parseHeader parses a native file's content. It never panics, whatever
-// the input.
+const hexDigits = "0123456789abcdef"
+
+// parseHeader parses and checks a native file's whole content. It never
+// panics, whatever the input.
 func parseHeader(b []byte) (header, error) {
 	if len(b) < len(magic) || string(b[:len(magic)]) != magic {
-		return header{}, errors.New("no sessionkit/1 header")
+		if len(b) == 0 {
+			return header{}, errors.New("empty file")
+		}
+		return header{}, errors.New("no sessionkit/2 header")
 	}
 	rest := b[len(magic):]
 	exp, rest, err := number(rest, ' ', 19)
 	if err != nil {
 		return header{}, fmt.Errorf("bad expiry: %w", err)
 	}
-	n, rest, err := number(rest, '\n', 4)
+	ulen, rest, err := number(rest, ' ', 4)
 	if err != nil {
 		return header{}, fmt.Errorf("bad user id length: %w", err)
 	}
-	if n > maxUserID {
-		return header{}, fmt.Errorf("user id length %d over the limit of %d", n, maxUserID)
+	if ulen > maxUserID {
+		return header{}, fmt.Errorf("user id length %d over the limit of %d", ulen, maxUserID)
 	}
-	if int64(len(rest)) < n {
-		return header{}, fmt.Errorf("user id truncated: want %d bytes, have %d", n, len(rest))
+	dlen, rest, err := number(rest, ' ', 10)
+	if err != nil {
+		return header{}, fmt.Errorf("bad data length: %w", err)
+	}
+	if dlen > maxData {
+		return header{}, fmt.Errorf("data length %d over the limit of %d", dlen, maxData)
+	}
+	if len(rest) < idLen+1+8+1 || rest[idLen] != ' ' || rest[idLen+1+8] != '\n' || !isHexHash(string(rest[:idLen])) {
+		return header{}, errors.New("bad session id or checksum")
+	}
+	id := string(rest[:idLen])
+	sum, ok := parseHex32(rest[idLen+1 : idLen+1+8])
+	if !ok {
+		return header{}, errors.New("bad checksum")
+	}
+	covered := len(b) - len(rest) + idLen + 1 // everything before the checksum
+	body := rest[idLen+1+8+1:]
+	if int64(len(body)) != ulen+dlen {
+		return header{}, fmt.Errorf("truncated or overlong: the header declares %d bytes, the file has %d", ulen+dlen, len(body))
+	}
+	crc := crc32.Update(0, castagnoli, b[:covered])
+	if crc32.Update(crc, castagnoli, body) != sum {
+		return header{}, errors.New("checksum mismatch")
 	}
 	return header{
 		expiry: time.Unix(0, exp),
-		userID: string(rest[:n]),
-		data:   rest[n:],
+		userID: string(body[:ulen]),
+		id:     id,
+		data:   body[ulen:],
 	}, nil
+}
+
+func parseHex32(b []byte) (uint32, bool) {
+	var v uint32
+	for _, c := range b {
+		switch {
+		case '0' <= c && c <= '9':
+			v = v<<4 | uint32(c-'0')
+		case 'a' <= c && c <= 'f':
+			v = v<<4 | uint32(c-'a'+10)
+		default:
+			return 0, false
+		}
+	}
+	return v, true
 }
 
 // number parses the decimal digits before the first end byte in b, at most
@@ -94,17 +168,4 @@ func number(b []byte, end byte, max int) (int64, []byte, error) {
 		return 0, nil, err
 	}
 	return v, b[i+1:], nil
-}
-
-// readHeader reads and parses the header of a native file from r, reading
-// no more than the longest header and user id.
-func readHeader(r io.Reader) (header, error) {
-	var buf [headerMax + maxUserID]byte
-	n, err := io.ReadFull(r, buf[:])
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return header{}, err
-	}
-	h, err := parseHeader(buf[:n])
-	h.data = nil // only part of it was read
-	return h, err
 }

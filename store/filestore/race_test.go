@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -22,9 +23,14 @@ import (
 
 func TestCreateRaceAcrossStores(t *testing.T) {
 	for _, tc := range []struct {
-		name           string
-		django, noLink bool
-	}{{"native", false, false}, {"django", true, false}, {"native-without-hard-links", false, true}} {
+		name                        string
+		django, noRenameat2, noLink bool
+	}{
+		{"native", false, false, false},
+		{"django", true, false, false},
+		{"native-hard-links", false, true, false},
+		{"native-without-hard-links", false, true, true},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			const racers = 6
@@ -32,6 +38,7 @@ func TestCreateRaceAcrossStores(t *testing.T) {
 			for i := range stores {
 				stores[i] = newStore(t, Config{Dir: dir, Django: tc.django})
 				stores[i].noLink = tc.noLink
+				stores[i].noNoReplace.Store(tc.noRenameat2)
 			}
 			for range 30 {
 				key := sessionkit.NewKey()
@@ -68,6 +75,57 @@ func TestCreateRaceAcrossStores(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Stores on one directory update and read sessions at once, each reusing
+// its spares: no Load ever returns another session's data or a mix.
+func TestConcurrentUpdatesNeverMixSessions(t *testing.T) {
+	dir := t.TempDir()
+	stores := []*Store{newStore(t, Config{Dir: dir}), newStore(t, Config{Dir: dir})}
+	ctx := t.Context()
+	keys := make([]string, 4)
+	for i := range keys {
+		k, err := stores[0].Create(ctx, sessionkit.NewKey(), sessionkit.Record{Data: fmt.Appendf(nil, `{"k":%d,"n":0}`, i), Expiry: time.Now().Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[i] = k
+	}
+	valid := make([]*regexp.Regexp, len(keys))
+	for i := range valid {
+		valid[i] = regexp.MustCompile(fmt.Sprintf(`^\{"k":%d,"n":\d+(,"pad":"x*")?\}$`, i))
+	}
+	const rounds = 300
+	var wg sync.WaitGroup
+	for w, s := range stores {
+		wg.Go(func() {
+			for n := range rounds {
+				i := (n + w) % len(keys)
+				// Lengths vary, so a torn read cannot pass for whole.
+				pad := strings.Repeat("x", n%97)
+				data := fmt.Appendf(nil, `{"k":%d,"n":%d,"pad":"%s"}`, i, n, pad)
+				if _, err := s.Update(ctx, keys[i], sessionkit.Record{Data: data, Expiry: time.Now().Add(time.Hour), UserID: strconv.Itoa(i)}); err != nil {
+					t.Errorf("Update: %v", err)
+					return
+				}
+			}
+		})
+		wg.Go(func() {
+			for n := range 2 * rounds {
+				i := n % len(keys)
+				rec, err := s.Load(ctx, keys[i])
+				if err != nil {
+					t.Errorf("Load: %v", err)
+					return
+				}
+				if !valid[i].Match(rec.Data) || rec.UserID != strconv.Itoa(i) && rec.UserID != "" {
+					t.Errorf("Load of session %d = %q (user %q): another session's data or a mix", i, rec.Data, rec.UserID)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
 
 func TestDeleteIsNotUndoneByUpdate(t *testing.T) {

@@ -1,0 +1,86 @@
+package filestore
+
+import (
+	"errors"
+	"os"
+	"runtime"
+	"syscall"
+	"unsafe"
+)
+
+// Flags of renameat2(2).
+const (
+	renameNoReplace = 1 << 0 // fail with EEXIST if the new name exists
+	renameExchange  = 1 << 1 // swap the two names atomically
+)
+
+// sysRenameat2 returns renameat2's system call number on this
+// architecture (the syscall package lacks it on most), or 0 if unknown.
+func sysRenameat2() uintptr {
+	switch runtime.GOARCH {
+	case "386":
+		return 353
+	case "amd64":
+		return 316
+	case "arm":
+		return 382
+	case "arm64", "loong64", "riscv64":
+		return 276
+	case "mips", "mipsle":
+		return 4351
+	case "mips64", "mips64le":
+		return 5311
+	case "ppc64", "ppc64le":
+		return 357
+	case "s390x":
+		return 347
+	}
+	return 0
+}
+
+// spareOpen is how a pooled spare is opened for refilling: never through
+// a symbolic link planted under its name.
+const spareOpen = os.O_WRONLY | syscall.O_NOFOLLOW
+
+// renameat2 renames from to to, both names in dir, with the given
+// renameat2 flags. It returns an error wrapping errors.ErrUnsupported if
+// the kernel or the file system does not support the flags.
+func renameat2(dir *os.File, from, to string, flags uintptr) error {
+	trap := sysRenameat2()
+	if trap == 0 {
+		return errors.ErrUnsupported
+	}
+	p1, err := syscall.BytePtrFromString(from)
+	if err != nil {
+		return err
+	}
+	p2, err := syscall.BytePtrFromString(to)
+	if err != nil {
+		return err
+	}
+	c, err := dir.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var errno syscall.Errno
+	err = c.Control(func(fd uintptr) {
+		for {
+			_, _, errno = syscall.Syscall6(trap, fd, uintptr(unsafe.Pointer(p1)), fd, uintptr(unsafe.Pointer(p2)), flags, 0)
+			if errno != syscall.EINTR {
+				return
+			}
+		}
+	})
+	switch {
+	case err != nil:
+		return err
+	case errno == 0:
+		return nil
+	case errno == syscall.ENOSYS || errno == syscall.EINVAL || errno == syscall.EOPNOTSUPP:
+		// EINVAL: a file system without the flag (before Linux 3.15,
+		// or NFS, FUSE and others).
+		return &os.LinkError{Op: "renameat2", Old: from, New: to, Err: errors.Join(errno, errors.ErrUnsupported)}
+	default:
+		return &os.LinkError{Op: "renameat2", Old: from, New: to, Err: errno}
+	}
+}

@@ -1,0 +1,212 @@
+package filestore
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sessionkit/sessionkit"
+	"github.com/sessionkit/sessionkit/storetest"
+)
+
+// spares lists the spare and temporary files in dir.
+func spares(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for _, name := range listDir(t, dir) {
+		if strings.Contains(name, tempMarker) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// swapping returns a native store on a fresh directory, skipping the test
+// where the file system cannot swap two names.
+func swapping(t *testing.T) (*Store, string) {
+	t.Helper()
+	dir := t.TempDir()
+	s := newStore(t, Config{Dir: dir})
+	key, err := s.Create(t.Context(), sessionkit.NewKey(), sessionkit.Record{Data: []byte("{}"), Expiry: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Update(t.Context(), key, sessionkit.Record{Data: []byte("{}"), Expiry: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if !s.reusing() {
+		t.Skip("this file system cannot swap two names (renameat2 RENAME_EXCHANGE); Update renames new files")
+	}
+	if err := s.Delete(t.Context(), key); err != nil {
+		t.Fatal(err)
+	}
+	return s, dir
+}
+
+func TestUpdateReusesOneEmptySpare(t *testing.T) {
+	s, dir := swapping(t)
+	ctx := t.Context()
+	keys := make([]string, 3)
+	for i := range keys {
+		keys[i] = sessionkit.NewKey()
+		if _, err := s.Create(ctx, keys[i], sessionkit.Record{Data: []byte(`{"v":0}`), Expiry: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var first []string
+	for v := 1; v <= 5; v++ {
+		for i, key := range keys {
+			data := []byte(`{"v":` + string(rune('0'+v)) + `,"i":` + string(rune('0'+i)) + `}`)
+			if _, err := s.Update(ctx, key, sessionkit.Record{Data: data, Expiry: time.Now().Add(time.Hour)}); err != nil {
+				t.Fatal(err)
+			}
+			rec, err := s.Load(ctx, key)
+			if err != nil || string(rec.Data) != string(data) {
+				t.Fatalf("Load after Update = %q, %v; want %q", rec.Data, err, data)
+			}
+			sp := spares(t, dir)
+			if first == nil {
+				first = sp
+			}
+			if len(sp) != 1 || sp[0] != first[0] {
+				t.Fatalf("after an update the directory holds the spares %q, want the one spare %q", sp, first)
+			}
+			if fi, err := os.Stat(filepath.Join(dir, sp[0])); err != nil || fi.Size() != 0 {
+				t.Fatalf("the idle spare: %v, %v; want an empty file (no old session lingers)", fi, err)
+			}
+		}
+	}
+	if n := len(listDir(t, dir)); n != len(keys)+1 {
+		t.Errorf("%d files, want %d sessions and a spare", n, len(keys))
+	}
+	s.Close()
+	if sp := spares(t, dir); len(sp) != 0 {
+		t.Errorf("Close left the spares %q", sp)
+	}
+}
+
+// A reader that opened a session file just before an Update swapped it out
+// can read the spare refilled with another session. The native checks
+// reject what it reads, and Load, which reads again by name, gets the
+// session's own current content.
+func TestLateReaderSeesForeignSpareAndRejectsIt(t *testing.T) {
+	s, _ := swapping(t)
+	ctx := t.Context()
+	a, b := sessionkit.NewKey(), sessionkit.NewKey()
+	for _, k := range []string{a, b} {
+		if _, err := s.Create(ctx, k, sessionkit.Record{Data: []byte(`{"who":"` + k + `"}`), Expiry: time.Now().Add(time.Hour), UserID: k}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nameA, _ := s.fileName(a)
+	late, err := s.root.Open(nameA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer late.Close()
+	// A is swapped out (its old file becomes the spare, emptied), then B
+	// takes that spare.
+	if _, err := s.Update(ctx, a, sessionkit.Record{Data: []byte(`{"who":"a2"}`), Expiry: time.Now().Add(time.Hour), UserID: a}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Update(ctx, b, sessionkit.Record{Data: []byte(`{"who":"b2"}`), Expiry: time.Now().Add(time.Hour), UserID: b}); err != nil {
+		t.Fatal(err)
+	}
+	content, _, err := readOpen(late, nameA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(content), "b2") {
+		t.Fatalf("the late reader's file holds %q, want B's new content (the spare was reused)", content)
+	}
+	h, err := parseHeader(content)
+	if err != nil || h.id == nameA[len(s.prefix):] {
+		t.Fatalf("the late read parses as %+v, %v: want a file that is not A's", h, err)
+	}
+	rec, err := s.Load(ctx, a)
+	if err != nil || string(rec.Data) != `{"who":"a2"}` {
+		t.Errorf("Load(A) = %q, %v; want A's current content", rec.Data, err)
+	}
+}
+
+// Another process's ClearExpired can remove a spare it takes for a
+// crash's leftover; the Update that was about to use it starts again.
+func TestUpdateSurvivesLosingItsSpare(t *testing.T) {
+	s, dir := swapping(t)
+	ctx := t.Context()
+	key, err := s.Create(ctx, sessionkit.NewKey(), sessionkit.Record{Data: []byte(`{"v":1}`), Expiry: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	update := func(v string) {
+		t.Helper()
+		if _, err := s.Update(ctx, key, sessionkit.Record{Data: []byte(v), Expiry: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatalf("Update: %v", err)
+		}
+		if rec, err := s.Load(ctx, key); err != nil || string(rec.Data) != v {
+			t.Fatalf("Load = %q, %v; want %q", rec.Data, err, v)
+		}
+	}
+	// Removed while idle in the pool.
+	for _, sp := range spares(t, dir) {
+		os.Remove(filepath.Join(dir, sp))
+	}
+	update(`{"v":2}`)
+	// Removed after its refill, just before the swap.
+	lost := 0
+	s.beforeSwap = func(spare string) {
+		if lost == 0 {
+			lost++
+			os.Remove(filepath.Join(dir, spare))
+		}
+	}
+	update(`{"v":3}`)
+	s.beforeSwap = nil
+	if lost != 1 {
+		t.Fatal("the spare was never removed")
+	}
+	if sp := spares(t, dir); len(sp) != 1 {
+		t.Errorf("spares afterwards: %q, want one", sp)
+	}
+}
+
+func TestSparesRetire(t *testing.T) {
+	s, dir := swapping(t)
+	ctx := t.Context()
+	key, err := s.Create(ctx, sessionkit.NewKey(), sessionkit.Record{Data: []byte(`{}`), Expiry: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Update(ctx, key, sessionkit.Record{Data: []byte(`{}`), Expiry: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	old := spares(t, dir)
+	s.spares.mu.Lock()
+	for i := range s.spares.idle {
+		s.spares.idle[i].born = time.Now().Add(-spareLife)
+	}
+	s.spares.mu.Unlock()
+	if _, err := s.Update(ctx, key, sessionkit.Record{Data: []byte(`{}`), Expiry: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	now := spares(t, dir)
+	if len(now) != 1 || slices.Contains(old, now[0]) {
+		t.Errorf("spares %q before and %q after the pooled one outlived spareLife: want a new one in its place", old, now)
+	}
+}
+
+// Where renameat2 is missing, or lacks a flag on this file system, Create
+// links and Update renames new files, as before spares: the whole suite
+// holds there too.
+func TestConformanceWithoutRenameat2(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) sessionkit.Store {
+		s := newStore(t, Config{})
+		s.noExchange.Store(true)
+		s.noNoReplace.Store(true)
+		return s
+	}, storetest.Options{})
+}
