@@ -153,10 +153,10 @@ type Config struct {
 	// Default: DefaultMaxAge (two weeks).
 	MaxAge time.Duration
 
-	// Sync makes every write flush the new file to stable storage
-	// (fsync) before it is linked or renamed into place, so that a
-	// session survives a power loss, at the price of a disk flush per
-	// write. Default: off, as in Django.
+	// Sync makes every write flush the new content to stable storage
+	// (fsync) before it is put in place, so that a session survives a
+	// power loss, at the price of a disk flush per write. Default: off,
+	// as in Django.
 	Sync bool
 
 	// Logger receives warnings about corrupt files. Default:
