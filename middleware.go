@@ -273,8 +273,10 @@ func (w *responseWriter) applyLocked(code int) error {
 		return err
 	}
 	addVary(h)
-	if !m.AllowCaching && h.Get("Cache-Control") == "" {
-		h.Set("Cache-Control", "no-store")
+	// Canonical keys, indexed directly: Get and Set would canonicalize
+	// them again on every response.
+	if cc := h["Cache-Control"]; !m.AllowCaching && (len(cc) == 0 || cc[0] == "") {
+		h["Cache-Control"] = []string{"no-store"}
 	}
 	return nil
 }
@@ -327,7 +329,7 @@ func (m *Manager) sameSite() string {
 // addVary adds "Cookie" to the Vary header unless it is there already
 // (Django's patch_vary_headers).
 func addVary(h http.Header) {
-	for _, v := range h.Values("Vary") {
+	for _, v := range h["Vary"] {
 		for f := range strings.SplitSeq(v, ",") {
 			f = strings.TrimSpace(f)
 			if f == "*" || strings.EqualFold(f, "Cookie") {
@@ -335,5 +337,5 @@ func addVary(h http.Header) {
 			}
 		}
 	}
-	h.Add("Vary", "Cookie")
+	h["Vary"] = append(h["Vary"], "Cookie")
 }
