@@ -124,7 +124,10 @@ func Format(name, value string, o Options, now time.Time) (string, error) {
 	if err := checkName(name); err != nil {
 		return "", err
 	}
-	if !utf8.ValidString(value) {
+	// Legal characters are ASCII: most values need neither the UTF-8
+	// check nor quoting, and are scanned once.
+	legal := isLegal(value)
+	if !legal && !utf8.ValidString(value) {
 		return "", fmt.Errorf("%w: the value of cookie %q is not valid UTF-8; encode binary data (e.g. base64) before storing it in a cookie", ErrInvalidValue, name)
 	}
 	if o.SameSite != "" && !validSameSite(o.SameSite) {
@@ -143,7 +146,10 @@ func Format(name, value string, o Options, now time.Time) (string, error) {
 		}
 	}
 
-	coded := Quote(value)
+	coded := value
+	if !legal {
+		coded = Quote(value)
+	}
 	if n := len(name) + 1 + len(coded); n > MaxSize {
 		return "", fmt.Errorf("%w: cookie %q is %d bytes as sent (name=value), over the %d bytes browsers keep; store less in it, or keep the data on the server", ErrTooLarge, name, n, MaxSize)
 	}
