@@ -539,7 +539,10 @@ func (s *Store) replace(ctx context.Context, name string, content []byte, exp ti
 			s.noExchange.Store(true)
 			swap = false
 		} else if errors.Is(err, fs.ErrNotExist) {
-			// We hold the session file's lock, and it was there.
+			// We hold the session file's lock, and it was there: the
+			// spare is what vanished (unless someone removed the file
+			// without the lock, which the retry will find).
+			s.root.Remove(tmp.name)
 			return errSpareGone
 		}
 	}

@@ -1,6 +1,7 @@
 package filestore
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -209,4 +210,26 @@ func TestConformanceWithoutRenameat2(t *testing.T) {
 		s.noNoReplace.Store(true)
 		return s
 	}, storetest.Options{})
+}
+
+// A session file removed without the lock (by hand, say) just before the
+// swap: Update reports it gone and leaves no file with the new content.
+func TestUpdateOfFileRemovedWithoutLock(t *testing.T) {
+	s, dir := swapping(t)
+	ctx := t.Context()
+	key, err := s.Create(ctx, sessionkit.NewKey(), sessionkit.Record{Data: []byte(`{"v":1}`), Expiry: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, _ := s.fileName(key)
+	s.beforeSwap = func(string) { os.Remove(filepath.Join(dir, name)) }
+	_, err = s.Update(ctx, key, sessionkit.Record{Data: []byte(`{"v":"new"}`), Expiry: time.Now().Add(time.Hour)})
+	if !errors.Is(err, sessionkit.ErrNotFound) {
+		t.Fatalf("Update = %v, want ErrNotFound", err)
+	}
+	for _, n := range listDir(t, dir) {
+		if b, _ := os.ReadFile(filepath.Join(dir, n)); strings.Contains(string(b), "new") {
+			t.Errorf("%s holds the failed Update's content %q", n, b)
+		}
+	}
 }
