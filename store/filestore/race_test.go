@@ -337,4 +337,7 @@ func TestDeleteAcrossProcesses(t *testing.T) {
 			t.Errorf("key %s: deleted while other processes updated it, it came back as %q (%v)", key, rec.Data, err)
 		}
 	}
+	if names := listDir(t, dir); len(names) != 0 {
+		t.Errorf("files left once every session was deleted and the other processes closed their stores: %q", names)
+	}
 }
