@@ -33,12 +33,20 @@
 // over it. So do stores on systems without flock, such as Windows.)
 //
 // In native mode on Linux, Update does not make a new file for every
-// version: it swaps a reused spare file with the session file
-// (renameat2 RENAME_EXCHANGE), which costs a fraction of allocating and
-// freeing a file each time; see spare.go for how readers stay safe. Where
-// the file system cannot swap names (NFS, FUSE, other systems), Update
-// renames a new file into place instead, and Create links one (or, without
-// hard links, claims the name and renames over it, as Django does).
+// version: it writes into a reused spare file of its own and swaps it with
+// the session file in one atomic rename (renameat2 RENAME_EXCHANGE), which
+// costs a fraction of allocating one file and freeing another each time.
+// The old version, now under the spare's name, is emptied at once, before the
+// spare is used again; idle spares are empty, are replaced once ten
+// minutes old, and are removed by Close. A reader that opened the session file just
+// before a swap may read the spare while it is refilled with another
+// session: every native file therefore names its session and carries its
+// lengths and a checksum, and Load reads again when what it read is not a
+// whole file of its own session. Django mode never reuses files, since
+// Django's processes would read them unchecked. Where the file system
+// cannot swap names (NFS, FUSE, other systems), Update renames a new file
+// into place instead, and Create links one (or, without hard links, claims
+// the name and renames over it, as Django does).
 //
 // Without Config.Sync nothing is flushed to disk, as in Django: after a
 // power loss a session may be missing or older, but a file that did not
@@ -69,7 +77,10 @@
 //
 // Without Config.Django each file starts with a one-line header holding the
 // expiry, the owner (Record.UserID), the session's id and a checksum,
-// followed by Record.UserID and Record.Data (header.go has the format).
+// followed by Record.UserID and Record.Data:
+//
+//	sessionkit/2 <expiry ns> <user id length> <data length> <id> <CRC-32C>\n<user id><data>
+//
 // Expiry is therefore exact and independent of the file system's clock, and
 // the store implements sessionkit.UserSessionLister by reading these
 // headers. A file that is not a complete file of its own session (corrupt,
