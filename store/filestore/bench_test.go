@@ -181,3 +181,26 @@ func BenchmarkWritePatterns(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkCycle is a login's cycle_key, or a logout and the next login:
+// one session created and another deleted per operation.
+func BenchmarkCycle(b *testing.B) {
+	benchModes(b, func(b *testing.B, s *Store) {
+		rec := sessionkit.Record{Data: benchData, Expiry: time.Now().Add(time.Hour)}
+		old, err := s.Create(b.Context(), sessionkit.NewKey(), rec)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportAllocs()
+		for b.Loop() {
+			key, err := s.Create(b.Context(), sessionkit.NewKey(), rec)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := s.Delete(b.Context(), old); err != nil {
+				b.Fatal(err)
+			}
+			old = key
+		}
+	})
+}
