@@ -683,24 +683,28 @@ func (s *Store) stage(content []byte, exp time.Time) (spare, error) {
 		if err := s.fill(sp.name, spareOpen, content, exp); err == nil {
 			return sp, nil
 		}
-		// Removed by another process's ClearExpired, or broken: start
-		// afresh with a new file.
-		s.root.Remove(sp.name)
+		// Removed by another process's ClearExpired, or broken (and
+		// then removed by fill): start afresh with a new file.
 	}
 	sp := spare{name: tempName(s.prefix, now), born: now}
 	if err := s.fill(sp.name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, content, exp); err != nil {
-		s.root.Remove(sp.name)
 		return spare{}, err
 	}
 	return sp, nil
 }
 
 // fill opens the named file with flag and makes content its whole content.
-func (s *Store) fill(name string, flag int, content []byte, exp time.Time) error {
+// If it fails once the file is open, it removes the file.
+func (s *Store) fill(name string, flag int, content []byte, exp time.Time) (err error) {
 	f, err := s.root.OpenFile(name, flag, 0o600)
 	if err != nil {
-		return err
+		return err // not ours to remove
 	}
+	defer func() {
+		if err != nil {
+			s.root.Remove(name)
+		}
+	}()
 	_, err = f.Write(content)
 	if err == nil && flag&os.O_CREATE == 0 {
 		// A spare is empty, unless something else wrote to it.
