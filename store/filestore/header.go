@@ -103,10 +103,13 @@ func parseHeader(b []byte) (header, error) {
 	if dlen > maxData {
 		return header{}, fmt.Errorf("data length %d over the limit of %d", dlen, maxData)
 	}
-	if len(rest) < idLen+1+8+1 || rest[idLen] != ' ' || rest[idLen+1+8] != '\n' || !isHexHash(string(rest[:idLen])) {
+	if len(rest) < idLen+1+8+1 || rest[idLen] != ' ' || rest[idLen+1+8] != '\n' {
 		return header{}, errors.New("bad session id or checksum")
 	}
 	id := string(rest[:idLen])
+	if !isHexHash(id) {
+		return header{}, errors.New("bad session id")
+	}
 	sum, ok := parseHex32(rest[idLen+1 : idLen+1+8])
 	if !ok {
 		return header{}, errors.New("bad checksum")
