@@ -394,18 +394,7 @@ call_command("migrate", "sessions", verbosity=0)
 		openDjangoStore(t, "sqlite:///"+goPath)
 		schema := func(path string) []string {
 			db := rawDB(t, "sqlite:///"+path)
-			rows, err := db.Query(`SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_master WHERE tbl_name = 'django_session' ORDER BY name`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var out []string
-			for rows.Next() {
-				var s string
-				rows.Scan(&s)
-				out = append(out, s)
-			}
-			return out
+			return queryStrings(t, db, `SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_master WHERE tbl_name = 'django_session' ORDER BY name`)
 		}
 		dj, gs := schema(djangoPath), schema(goPath)
 		if len(dj) != 3 || !reflect.DeepEqual(dj, gs) {
@@ -426,16 +415,7 @@ call_command("migrate", "sessions", verbosity=0)
 				`SELECT indexname || ' ' || replace(indexdef, $1 || '.', '') FROM pg_indexes WHERE schemaname = $1 AND tablename = 'django_session' ORDER BY indexname`,
 				`SELECT conname || ' ' || contype::text FROM pg_constraint WHERE conrelid = ($1 || '.django_session')::regclass ORDER BY conname`,
 			} {
-				rows, err := admin.Query(q, schema)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for rows.Next() {
-					var s string
-					rows.Scan(&s)
-					out = append(out, s)
-				}
-				rows.Close()
+				out = append(out, queryStrings(t, admin, q, schema)...)
 			}
 			return out
 		}
@@ -482,29 +462,10 @@ func TestDjangoTableOnMySQL(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var got []string
-	rows, err := db.Query(`SELECT CONCAT(COLUMN_NAME, ' ', COLUMN_TYPE, ' ', IS_NULLABLE, ' ', COLUMN_KEY) FROM information_schema.COLUMNS
+	got := queryStrings(t, db, `SELECT CONCAT(COLUMN_NAME, ' ', COLUMN_TYPE, ' ', IS_NULLABLE, ' ', COLUMN_KEY) FROM information_schema.COLUMNS
 		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'django_session' ORDER BY ORDINAL_POSITION`, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var s string
-		rows.Scan(&s)
-		got = append(got, s)
-	}
-	rows.Close()
-	rows, err = db.Query(`SELECT CONCAT(INDEX_NAME, ' ', COLUMN_NAME, ' ', NON_UNIQUE) FROM information_schema.STATISTICS
-		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'django_session' ORDER BY INDEX_NAME`, schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var s string
-		rows.Scan(&s)
-		got = append(got, s)
-	}
-	rows.Close()
+	got = append(got, queryStrings(t, db, `SELECT CONCAT(INDEX_NAME, ' ', COLUMN_NAME, ' ', NON_UNIQUE) FROM information_schema.STATISTICS
+		WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'django_session' ORDER BY INDEX_NAME`, schema)...)
 	want := []string{
 		"session_key varchar(40) NO PRI",
 		"session_data longtext NO ",
@@ -522,4 +483,27 @@ func TestDjangoTableOnMySQL(t *testing.T) {
 	if r, err := s.Load(t.Context(), key); err != nil || string(r.Data) != "tok" {
 		t.Errorf("Load = %q, %v", r.Data, err)
 	}
+}
+
+// queryStrings runs a query whose rows are one string each and returns
+// them, failing the test on any error.
+func queryStrings(t *testing.T, db *sql.DB, query string, args ...any) []string {
+	t.Helper()
+	rows, err := db.Query(query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
