@@ -275,8 +275,10 @@ func (w *responseWriter) applyLocked(code int) error {
 	addVary(h)
 	// Canonical keys, indexed directly: Get and Set would canonicalize
 	// them again on every response.
-	if cc := h["Cache-Control"]; !m.AllowCaching && (len(cc) == 0 || cc[0] == "") {
-		h["Cache-Control"] = []string{"no-store"}
+	if !m.AllowCaching {
+		if cc := h["Cache-Control"]; len(cc) == 0 || cc[0] == "" {
+			h["Cache-Control"] = []string{"no-store"}
+		}
 	}
 	return nil
 }
