@@ -11,10 +11,12 @@
 // in native mode, so that whoever can list the directory cannot read
 // usable session keys from the file names.
 //
-// All file access goes through an os.Root opened on the directory, and keys
-// are checked with sessionkit.ValidKey before any name is built, so neither
-// a crafted key nor a planted absolute symbolic link can reach a file
-// outside the directory. Prefer a private directory (mode 0700) to the
+// Keys are checked with sessionkit.ValidKey before any name is built, and
+// every file is opened relative to the directory (through an os.Root, or on
+// Linux with openat and O_NOFOLLOW), so neither a crafted key nor a planted
+// symbolic link can reach a file outside the directory. An entry under a
+// session's name that is not a regular file (a symbolic link on Linux, a
+// FIFO, a directory) holds no session. Prefer a private directory (mode 0700) to the
 // shared temporary directory, which is Django's default and this package's
 // default too.
 //
@@ -36,10 +38,10 @@
 // version: it writes into a reused spare file of its own and swaps it with
 // the session file in one atomic rename (renameat2 RENAME_EXCHANGE), which
 // costs a fraction of allocating one file and freeing another each time.
-// The old version, now under the spare's name, is emptied at once, before the
-// spare is used again; idle spares are empty, are replaced once ten
-// minutes old, and are removed by Close. A reader that opened the session file just
-// before a swap may read the spare while it is refilled with another
+// The old version, now under the spare's name, is cut to one byte at once,
+// before the spare is used again; idle spares hold nothing of a session,
+// are replaced once ten minutes old, and are removed by Close. A reader
+// that opened the session file just before a swap may read the spare while it is refilled with another
 // session: every native file therefore names its session and carries its
 // lengths and a checksum, and Load reads again when what it read is not a
 // whole file of its own session. Django mode never reuses files, since
@@ -180,7 +182,8 @@ type Config struct {
 // release it with Close.
 type Store struct {
 	root   *os.Root
-	dir    *os.File // the directory, for renameat2
+	dir    *os.File // the directory, kept open for dirfd
+	dirfd  int      // its descriptor, on Linux (handle_linux.go)
 	prefix string
 	django bool
 	maxAge time.Duration
@@ -252,6 +255,7 @@ func New(cfg Config) (*Store, error) {
 	return &Store{
 		root:   root,
 		dir:    d,
+		dirfd:  dirFD(d),
 		prefix: name,
 		django: cfg.Django,
 		maxAge: maxAge,
@@ -326,13 +330,13 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	}
 	var rec sessionkit.Record
 	if s.django {
-		content, fi, err := s.readFile(name)
+		content, st, err := s.readFile(name)
 		if err != nil {
 			return sessionkit.Record{}, loadError(err)
 		}
 		// Whatever the file holds is Django's session_data; the Manager's
 		// codec decides whether it is valid, as Django's decode does.
-		rec = sessionkit.Record{Data: content, Expiry: fi.ModTime().Add(s.maxAge)}
+		rec = sessionkit.Record{Data: content, Expiry: st.mtime.Add(s.maxAge)}
 	} else {
 		h, err := s.readNative(ctx, name)
 		if err != nil {
@@ -385,34 +389,41 @@ func (s *Store) readNative(ctx context.Context, name string) (header, error) {
 	return header{}, fmt.Errorf("%w: %w", errCorrupt, err)
 }
 
-// readFile returns the content and info of the named file.
-func (s *Store) readFile(name string) ([]byte, fs.FileInfo, error) {
-	f, err := s.root.Open(name)
+// readFile returns the content and metadata of the named file.
+func (s *Store) readFile(name string) ([]byte, fileStat, error) {
+	h, err := s.openFile(name, os.O_RDONLY, 0)
 	if err != nil {
-		return nil, nil, err
+		return nil, fileStat{}, err
 	}
-	defer f.Close()
-	return readOpen(f, name)
+	defer h.close()
+	return readOpen(h, name)
 }
 
-// readOpen returns the content and info of the open file f. It reads as
-// many bytes as the file had when it was opened: session files are replaced,
-// never rewritten while they have a session's name, and a spare refilled
-// under a late reader fails the native checks whatever length is read.
-func readOpen(f *os.File, name string) ([]byte, fs.FileInfo, error) {
-	fi, err := f.Stat()
+// readOpen returns the content and metadata of the open file h. It reads
+// as many bytes as the file had when it was opened: session files are
+// replaced, never rewritten while they have a session's name, and a spare
+// refilled under a late reader fails the native checks whatever length is
+// read.
+func readOpen(h handle, name string) ([]byte, fileStat, error) {
+	st, err := h.stat()
 	if err != nil {
-		return nil, nil, err
+		return nil, fileStat{}, err
 	}
-	if !fi.Mode().IsRegular() {
-		return nil, nil, fmt.Errorf("%s is not a regular file: %w", name, fs.ErrNotExist)
+	if !st.regular {
+		return nil, fileStat{}, errNotRegular(name)
 	}
-	buf := make([]byte, fi.Size())
-	n, err := io.ReadFull(f, buf)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return nil, nil, err
+	buf := make([]byte, st.size)
+	n, err := h.read(buf)
+	if err != nil {
+		return nil, fileStat{}, err
 	}
-	return buf[:n], fi, nil
+	return buf[:n], st, nil
+}
+
+// errNotRegular reports a directory entry under a session's name that is
+// not a regular file (a planted FIFO, say): no session is stored there.
+func errNotRegular(name string) error {
+	return fmt.Errorf("%s is not a regular file: %w", name, fs.ErrNotExist)
 }
 
 // Create stores rec under key, which must not be in use. It returns an
@@ -439,7 +450,7 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 	// racing creators wins.
 	err = errors.ErrUnsupported
 	if !s.noNoReplace.Load() {
-		err = renameat2(s.dir, tmp.name, name, renameNoReplace)
+		err = renameat2(s.dirfd, tmp.name, name, renameNoReplace)
 		if errors.Is(err, errors.ErrUnsupported) {
 			s.noNoReplace.Store(true)
 		}
@@ -447,6 +458,7 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 	if errors.Is(err, errors.ErrUnsupported) {
 		err = s.link(tmp.name, name)
 	}
+	tmp.h.close()
 	if err != nil {
 		s.root.Remove(tmp.name)
 	}
@@ -484,11 +496,11 @@ var errLinkUnused = errors.New("hard links disabled")
 
 // claim creates name empty and exclusively.
 func (s *Store) claim(name string) error {
-	f, err := s.root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	h, err := s.openFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	return f.Close()
+	return h.close()
 }
 
 // Update replaces the session stored under key. It returns an error
@@ -535,17 +547,16 @@ func (s *Store) replace(ctx context.Context, name string, content []byte, exp ti
 	}
 	// Writing comes first, outside the lock, to keep the lock short.
 	swap := s.reusing()
-	f, err := s.lock(ctx, name, swap)
+	lk, err := s.lock(ctx, name, swap)
 	if err != nil {
-		s.root.Remove(tmp.name)
+		s.discard(tmp)
 		return err
 	}
-	defer f.Close()
 	if s.beforeSwap != nil {
 		s.beforeSwap(tmp.name)
 	}
 	if swap {
-		err = renameat2(s.dir, tmp.name, name, renameExchange)
+		err = renameat2(s.dirfd, tmp.name, name, renameExchange)
 		if errors.Is(err, errors.ErrUnsupported) {
 			s.noExchange.Store(true)
 			swap = false
@@ -553,7 +564,8 @@ func (s *Store) replace(ctx context.Context, name string, content []byte, exp ti
 			// We hold the session file's lock, and it was there: the
 			// spare is what vanished (unless someone removed the file
 			// without the lock, which the retry will find).
-			s.root.Remove(tmp.name)
+			lk.close()
+			s.discard(tmp)
 			return errSpareGone
 		}
 	}
@@ -561,18 +573,23 @@ func (s *Store) replace(ctx context.Context, name string, content []byte, exp ti
 		err = s.root.Rename(tmp.name, name)
 	}
 	if err != nil {
-		s.root.Remove(tmp.name)
+		lk.close()
+		s.discard(tmp)
 		return err
 	}
-	if swap {
-		// tmp now holds the previous version: empty it, under the
-		// lock, so that no old session lingers in a spare.
-		if err := f.Truncate(0); err == nil {
-			s.putSpare(tmp, time.Now())
-		} else {
-			s.root.Remove(tmp.name)
-		}
+	// tmp's handle now refers to the session file, which is done with.
+	tmp.h.close()
+	if !swap {
+		return lk.close()
 	}
+	// The locked handle now refers to the previous version, under tmp's
+	// name: cut it, under the lock, so that no old session lingers in a
+	// spare, then keep it open as the spare.
+	if err := lk.truncate(spareResidue); err != nil || lk.unlock() != nil {
+		s.discard(spare{name: tmp.name, h: lk})
+		return nil
+	}
+	s.putSpare(spare{name: tmp.name, born: tmp.born, h: lk}, time.Now())
 	return nil
 }
 
@@ -588,49 +605,45 @@ func (s *Store) reusing() bool {
 // that the name still refers to the file it locked: if the file was
 // replaced meanwhile it starts again with the new one, and if it was
 // removed it returns an error wrapping fs.ErrNotExist.
-func (s *Store) lock(ctx context.Context, name string, write bool) (*os.File, error) {
+func (s *Store) lock(ctx context.Context, name string, write bool) (handle, error) {
 	// Under contention a waiter can be woken on a file that was just
 	// replaced, again and again: it keeps trying while ctx allows, up to
 	// a bound for file systems whose inode numbers never compare equal.
 	for range maxLockAttempts {
 		if err := ctx.Err(); err != nil {
-			return nil, err
+			return handle{}, err
 		}
-		f, err := s.openLock(name, write)
+		h, err := s.openLock(name, write)
 		if err != nil {
-			return nil, err
+			return handle{}, err
 		}
-		if err := lockFile(f); err != nil {
-			f.Close()
-			return nil, err
+		if err := h.lock(); err != nil {
+			h.close()
+			return handle{}, err
 		}
-		locked, err := f.Stat()
-		if err == nil {
-			var cur fs.FileInfo
-			cur, err = s.root.Lstat(name)
-			if err == nil && os.SameFile(locked, cur) {
-				return f, nil
-			}
+		current, err := s.isCurrent(h, name)
+		if err == nil && current {
+			return h, nil
 		}
-		f.Close()
+		h.close()
 		if err != nil {
-			return nil, err
+			return handle{}, err
 		}
 	}
-	return nil, fmt.Errorf("%s kept being replaced while waiting for its lock", name)
+	return handle{}, fmt.Errorf("%s kept being replaced while waiting for its lock", name)
 }
 
 const maxLockAttempts = 10000
 
-func (s *Store) openLock(name string, write bool) (*os.File, error) {
+func (s *Store) openLock(name string, write bool) (handle, error) {
 	if write {
-		f, err := s.root.OpenFile(name, os.O_RDWR, 0)
+		h, err := s.openFile(name, os.O_RDWR, 0)
 		if !errors.Is(err, fs.ErrPermission) {
-			return f, err
+			return h, err
 		}
 		// Another user's file: it can still be renamed over.
 	}
-	return s.root.Open(name)
+	return s.openFile(name, os.O_RDONLY, 0)
 }
 
 // Delete removes the session stored under key. A missing file, or a key
@@ -643,14 +656,14 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if !ok {
 		return nil
 	}
-	f, err := s.lock(ctx, name, false)
+	h, err := s.lock(ctx, name, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("filestore: delete: %w", err)
 	}
-	defer f.Close()
+	defer h.close()
 	if err := s.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("filestore: delete: %w", err)
 	}
@@ -676,51 +689,45 @@ func (s *Store) content(name string, rec sessionkit.Record) ([]byte, time.Time, 
 
 // stage writes content to a file of the store's own in the directory: an
 // idle spare if there is one, otherwise a new temporary file. In Django
-// mode it also sets the file's mtime from exp.
+// mode it also sets the file's mtime from exp. The returned file is open;
+// the caller closes or pools it.
 func (s *Store) stage(content []byte, exp time.Time) (spare, error) {
 	now := time.Now()
 	if sp, ok := s.takeSpare(now); ok {
-		if err := s.fill(sp.name, spareOpen, content, exp); err == nil {
+		if err := s.fill(sp, content, exp); err == nil {
 			return sp, nil
 		}
-		// Removed by another process's ClearExpired, or broken (and
-		// then removed by fill): start afresh with a new file.
+		// Broken, and removed by fill: start afresh with a new file.
 	}
-	sp := spare{name: tempName(s.prefix, now), born: now}
-	if err := s.fill(sp.name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, content, exp); err != nil {
+	name := tempName(s.prefix, now)
+	h, err := s.openFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return spare{}, err
+	}
+	sp := spare{name: name, born: now, h: h}
+	if err := s.fill(sp, content, exp); err != nil {
 		return spare{}, err
 	}
 	return sp, nil
 }
 
-// fill opens the named file with flag and makes content its whole content.
-// If it fails once the file is open, it removes the file.
-func (s *Store) fill(name string, flag int, content []byte, exp time.Time) (err error) {
-	f, err := s.root.OpenFile(name, flag, 0o600)
-	if err != nil {
-		return err // not ours to remove
-	}
-	defer func() {
-		if err != nil {
-			s.root.Remove(name)
-		}
-	}()
-	_, err = f.Write(content)
-	if err == nil && flag&os.O_CREATE == 0 {
-		// A spare is empty, unless something else wrote to it.
-		err = f.Truncate(int64(len(content)))
-	}
+// fill makes content the whole content of sp, a new or spare file of the
+// store's own: a new file is empty, a spare holds spareResidue bytes,
+// which any native file's content overwrites, and only their Store writes
+// to them. If it fails it closes and removes the file.
+func (s *Store) fill(sp spare, content []byte, exp time.Time) error {
+	err := sp.h.write(content)
 	if err == nil && s.sync {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+		err = sp.h.sync()
 	}
 	if err == nil && s.django {
 		// Django reads the expiry as mtime + SESSION_COOKIE_AGE. Setting
 		// it on the temporary file makes the session appear with its
 		// expiry already right.
-		err = s.root.Chtimes(name, time.Now(), exp.Add(-s.maxAge))
+		err = s.root.Chtimes(sp.name, time.Now(), exp.Add(-s.maxAge))
+	}
+	if err != nil {
+		s.discard(sp)
 	}
 	return err
 }
@@ -853,10 +860,10 @@ func (s *Store) scan(ctx context.Context, fn func(entry) error) error {
 func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.scan(ctx, func(e entry) error {
-		removed, err := s.removeIf(ctx, e.name, func(fi fs.FileInfo, h header, err error) (bool, error) {
+		removed, err := s.removeIf(ctx, e.name, func(st fileStat, h header, err error) (bool, error) {
 			now := time.Now()
 			if errors.Is(err, errCorrupt) {
-				if fi.Size() == 0 && now.Sub(fi.ModTime()) < staleTemp {
+				if st.size == 0 && now.Sub(st.mtime) < staleTemp {
 					return false, nil // Create's fallback, between claim and rename
 				}
 				s.logger().WarnContext(ctx, "filestore: removing a corrupt session file", "file", e.name, "error", err)
@@ -880,45 +887,46 @@ func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 
 var errCorrupt = errors.New("corrupt session file")
 
-// inspect returns the info of the open, locked session file f and its
+// inspect returns the metadata of the open, locked session file lk and its
 // header: the expiry and owner; in Django mode the expiry is mtime +
 // MaxAge and there is no owner. A native file that is not a complete file
-// of its session gives an error wrapping errCorrupt, with fi set. (Locked,
-// and still under its name, the file cannot be a spare being refilled.)
-func (s *Store) inspect(f *os.File, name string) (fs.FileInfo, header, error) {
+// of its session gives an error wrapping errCorrupt, with the metadata
+// set. (Locked, and still under its name, the file cannot be a spare being
+// refilled.)
+func (s *Store) inspect(lk handle, name string) (fileStat, header, error) {
 	if s.django {
-		fi, err := f.Stat()
+		st, err := lk.stat()
 		if err != nil {
-			return nil, header{}, err
+			return fileStat{}, header{}, err
 		}
-		return fi, header{expiry: fi.ModTime().Add(s.maxAge)}, nil
+		return st, header{expiry: st.mtime.Add(s.maxAge)}, nil
 	}
-	content, fi, err := readOpen(f, name)
+	content, st, err := readOpen(lk, name)
 	if err != nil {
-		return fi, header{}, err
+		return st, header{}, err
 	}
 	h, err := parseHeader(content)
 	if err == nil && h.id != name[len(s.prefix):] {
 		err = errors.New("the file holds another session")
 	}
 	if err != nil {
-		return fi, header{}, fmt.Errorf("%w: %w", errCorrupt, err)
+		return st, header{}, fmt.Errorf("%w: %w", errCorrupt, err)
 	}
-	return fi, h, nil
+	return st, h, nil
 }
 
 // removeIf locks the named file, inspects it and removes it if remove says
 // so, all under the lock. A file that vanished meanwhile is not an error.
-func (s *Store) removeIf(ctx context.Context, name string, remove func(fs.FileInfo, header, error) (bool, error)) (bool, error) {
-	f, err := s.lock(ctx, name, false)
+func (s *Store) removeIf(ctx context.Context, name string, remove func(fileStat, header, error) (bool, error)) (bool, error) {
+	lk, err := s.lock(ctx, name, false)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
-	defer f.Close()
-	ok, err := remove(s.inspect(f, name))
+	defer lk.close()
+	ok, err := remove(s.inspect(lk, name))
 	if !ok || err != nil {
 		return false, err
 	}
@@ -986,7 +994,7 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepKey string) 
 		if e.id == keep {
 			return nil
 		}
-		removed, err := s.removeIf(ctx, e.name, func(_ fs.FileInfo, h header, err error) (bool, error) {
+		removed, err := s.removeIf(ctx, e.name, func(_ fileStat, h header, err error) (bool, error) {
 			if errors.Is(err, errCorrupt) {
 				return false, nil
 			}

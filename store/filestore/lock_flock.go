@@ -1,4 +1,4 @@
-//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly || illumos
+//go:build darwin || freebsd || netbsd || openbsd || dragonfly || illumos
 
 package filestore
 
@@ -28,6 +28,22 @@ func lockFile(f *os.File) error {
 		return err
 	}
 	return lerr
+}
+
+// unlockFile releases the lock taken by lockFile.
+func unlockFile(f *os.File) error {
+	c, err := f.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var uerr error
+	err = c.Control(func(fd uintptr) {
+		uerr = syscall.Flock(int(fd), syscall.LOCK_UN)
+	})
+	if err != nil {
+		return err
+	}
+	return uerr
 }
 
 // canLock reports whether lockFile locks; tests use it.

@@ -38,14 +38,7 @@ func sysRenameat2() uintptr {
 	return 0
 }
 
-// spareOpen is how a pooled spare is opened for refilling: never through
-// a symbolic link planted under its name.
-const spareOpen = os.O_WRONLY | syscall.O_NOFOLLOW
-
-// renameat2 renames from to to, both names in dir, with the given
-// renameat2 flags. It returns an error wrapping errors.ErrUnsupported if
-// the kernel or the file system does not support the flags.
-func renameat2(dir *os.File, from, to string, flags uintptr) error {
+func renameat2(dirfd int, from, to string, flags uintptr) error {
 	trap := sysRenameat2()
 	if trap == 0 {
 		return errors.ErrUnsupported
@@ -58,22 +51,14 @@ func renameat2(dir *os.File, from, to string, flags uintptr) error {
 	if err != nil {
 		return err
 	}
-	c, err := dir.SyscallConn()
-	if err != nil {
-		return err
-	}
 	var errno syscall.Errno
-	err = c.Control(func(fd uintptr) {
-		for {
-			_, _, errno = syscall.Syscall6(trap, fd, uintptr(unsafe.Pointer(p1)), fd, uintptr(unsafe.Pointer(p2)), flags, 0)
-			if errno != syscall.EINTR {
-				return
-			}
+	for {
+		_, _, errno = syscall.Syscall6(trap, uintptr(dirfd), uintptr(unsafe.Pointer(p1)), uintptr(dirfd), uintptr(unsafe.Pointer(p2)), flags, 0)
+		if errno != syscall.EINTR {
+			break
 		}
-	})
+	}
 	switch {
-	case err != nil:
-		return err
 	case errno == 0:
 		return nil
 	case errno == syscall.ENOSYS || errno == syscall.EINVAL || errno == syscall.EOPNOTSUPP:

@@ -2,20 +2,14 @@
 
 package filestore
 
-import (
-	"errors"
-	"os"
-)
+import "errors"
 
 const (
 	renameNoReplace = 1 << 0
 	renameExchange  = 1 << 1
 )
 
-// spareOpen is never used here: without renameat2 no spare is pooled.
-const spareOpen = os.O_WRONLY
-
 // renameat2 is Linux's; elsewhere the store falls back to link and rename.
-func renameat2(dir *os.File, from, to string, flags uintptr) error {
+func renameat2(dirfd int, from, to string, flags uintptr) error {
 	return errors.ErrUnsupported
 }

@@ -13,12 +13,14 @@ import (
 // allocated at once: several times the cost of rewriting a file in place
 // (see BenchmarkWritePatterns). In native mode on Linux, Update instead
 // keeps a few spare files of its own in the directory, named like
-// temporary files (<prefix>_out_<time>_<random>), and empty while idle.
+// temporary files (<prefix>_out_<time>_<random>), holding nothing of a
+// session while idle.
 // It writes the new content into a spare, then swaps the spare and the
 // session file in one atomic rename(2) (renameat2 with RENAME_EXCHANGE):
 // readers see the old content or the new, exactly as with a plain rename.
-// The spare's name now holds the previous version, which Update empties,
-// still holding the session's lock, before pooling the spare again.
+// The spare's name now holds the previous version, which Update cuts to
+// its first byte (spareResidue), still holding the session's lock, before
+// pooling the spare, open, again.
 //
 // Reuse has a hazard a plain rename lacks: a reader that opened the
 // session file just before the swap may read it while it is emptied and
@@ -39,10 +41,21 @@ const (
 	maxSpares = 8
 )
 
-// spare is an empty file of the store's own in the session directory.
+// spareResidue is the size an idle spare is cut to: one byte, the first of
+// every native file's header magic, so nothing of a session. Not zero,
+// because ext4 treats a file truncated to zero and then rewritten as a
+// replace-by-truncate and flushes its new content to disk on close (its
+// auto_da_alloc heuristic), which made every Update wait for the disk.
+// Every native file is longer, so a refill overwrites the byte.
+const spareResidue = 1
+
+// spare is an idle file of the store's own in the session directory,
+// holding spareResidue bytes and kept open for writing (unlocked) while it
+// is pooled, so that a refill costs no open.
 type spare struct {
 	name string
 	born time.Time
+	h    handle
 }
 
 // sparePool holds a Store's idle spares.
@@ -73,7 +86,7 @@ func (s *Store) takeSpare(now time.Time) (spare, bool) {
 	return spare{}, false
 }
 
-// putSpare pools an empty spare, or removes it if the pool is full or the
+// putSpare pools an idle spare, or removes it if the pool is full or the
 // store closed. Spares past spareLife at the bottom of the pool, which a
 // store that is rarely busy never reaches, are removed on the way.
 func (s *Store) putSpare(sp spare, now time.Time) {
@@ -93,7 +106,7 @@ func (s *Store) putSpare(sp spare, now time.Time) {
 	s.removeAll(retired)
 }
 
-// closeSpares removes every idle spare and stops pooling.
+// closeSpares closes and removes every idle spare and stops pooling.
 func (s *Store) closeSpares() {
 	p := &s.spares
 	p.mu.Lock()
@@ -103,8 +116,15 @@ func (s *Store) closeSpares() {
 	s.removeAll(idle)
 }
 
+// removeAll closes and removes spares.
 func (s *Store) removeAll(spares []spare) {
 	for _, sp := range spares {
-		s.root.Remove(sp.name)
+		s.discard(sp)
 	}
+}
+
+// discard closes and removes a file of the store's own.
+func (s *Store) discard(sp spare) {
+	sp.h.close()
+	s.root.Remove(sp.name)
 }

@@ -1,0 +1,81 @@
+package filestore
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/sessionkit/sessionkit"
+)
+
+// A FIFO planted under a session's name would block an open for reading
+// until some writer came; the store opens without blocking and refuses it.
+func TestPlantedFIFOIsRefused(t *testing.T) {
+	for _, django := range []bool{false, true} {
+		dir := t.TempDir()
+		s := newStore(t, Config{Dir: dir, Django: django})
+		ctx := t.Context()
+		key := sessionkit.NewKey()
+		name, _ := s.fileName(key)
+		if err := syscall.Mkfifo(filepath.Join(dir, name), 0o600); err != nil {
+			t.Skipf("cannot make a FIFO here: %v", err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			if _, err := s.Load(ctx, key); !errors.Is(err, sessionkit.ErrNotFound) {
+				t.Errorf("django=%v: Load of a FIFO: %v; want ErrNotFound", django, err)
+			}
+			if _, err := s.Update(ctx, key, sessionkit.Record{Data: []byte(`{}`), Expiry: time.Now().Add(time.Hour)}); !errors.Is(err, sessionkit.ErrNotFound) {
+				t.Errorf("django=%v: Update over a FIFO: %v; want ErrNotFound", django, err)
+			}
+			if err := s.Delete(ctx, key); err != nil {
+				t.Errorf("django=%v: Delete of a FIFO: %v", django, err)
+			}
+			if _, err := s.ClearExpired(ctx); err != nil {
+				t.Errorf("django=%v: ClearExpired beside a FIFO: %v", django, err)
+			}
+		}()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("django=%v: the store blocked on a FIFO", django)
+		}
+		if fi, err := os.Lstat(filepath.Join(dir, name)); err != nil || fi.Mode()&os.ModeNamedPipe == 0 {
+			t.Errorf("django=%v: the FIFO was replaced or removed: %v, %v", django, fi, err)
+		}
+	}
+}
+
+// A symbolic link planted inside the directory, from one session's name to
+// another session's file, is refused rather than followed: it would hand
+// one client another's session (Django mode's files carry no id to check).
+func TestSymlinkBetweenSessionsIsRefused(t *testing.T) {
+	for _, django := range []bool{false, true} {
+		dir := t.TempDir()
+		s := newStore(t, Config{Dir: dir, Django: django})
+		ctx := t.Context()
+		victim, err := s.Create(ctx, sessionkit.NewKey(), sessionkit.Record{Data: []byte(`{"user":"victim"}`), Expiry: time.Now().Add(time.Hour)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		target, _ := s.fileName(victim)
+		key := sessionkit.NewKey()
+		name, _ := s.fileName(key)
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Skipf("cannot make symbolic links here: %v", err)
+		}
+		if rec, err := s.Load(ctx, key); err == nil {
+			t.Errorf("django=%v: Load through a symlink to another session = %q; want an error", django, rec.Data)
+		}
+		if _, err := s.Update(ctx, key, sessionkit.Record{Data: []byte(`{"user":"attacker"}`), Expiry: time.Now().Add(time.Hour)}); err == nil {
+			t.Errorf("django=%v: Update through a symlink to another session succeeded", django)
+		}
+		if rec, err := s.Load(ctx, victim); err != nil || string(rec.Data) != `{"user":"victim"}` {
+			t.Errorf("django=%v: the victim's session afterwards: %q, %v", django, rec.Data, err)
+		}
+	}
+}
