@@ -79,3 +79,77 @@ func TestSymlinkBetweenSessionsIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// openFDs counts this process's open file descriptors.
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skipf("cannot list open descriptors: %v", err)
+	}
+	return len(ents)
+}
+
+// Spares stay open while pooled; every path that drops one, and Close,
+// must close it. Run serially: other tests' files would count.
+func TestNoDescriptorLeaks(t *testing.T) {
+	before := openFDs(t)
+	for _, cfg := range []Config{{}, {Django: true}, {Sync: true}} {
+		dir := t.TempDir()
+		cfg.Dir = dir
+		s, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx := t.Context()
+		rec := func(v string) sessionkit.Record {
+			return sessionkit.Record{Data: []byte(`{"v":"` + v + `"}`), Expiry: time.Now().Add(time.Hour)}
+		}
+		var keys []string
+		for i := range 20 {
+			key, err := s.Create(ctx, sessionkit.NewKey(), rec("new"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys = append(keys, key)
+			if _, err := s.Create(ctx, key, rec("again")); !errors.Is(err, sessionkit.ErrKeyExists) {
+				t.Fatalf("Create over an existing key: %v", err)
+			}
+			for j := range 3 {
+				if _, err := s.Update(ctx, keys[(i+j)%len(keys)], rec("upd")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := s.Load(ctx, key); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// A spare lost while pooled, and one lost just before its swap.
+		for _, sp := range spares(t, dir) {
+			os.Remove(filepath.Join(dir, sp))
+		}
+		s.beforeSwap = func(spare string) { os.Remove(filepath.Join(dir, spare)) }
+		s.Update(ctx, keys[0], rec("lost"))
+		s.beforeSwap = nil
+		for _, key := range keys[:10] {
+			if err := s.Delete(ctx, key); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Update(ctx, key, rec("gone")); !errors.Is(err, sessionkit.ErrNotFound) {
+				t.Fatalf("Update of a deleted session: %v", err)
+			}
+		}
+		if _, err := s.ClearExpired(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if left := spares(t, dir); len(left) != 0 {
+			t.Errorf("%+v: Close left %q", cfg, left)
+		}
+	}
+	if after := openFDs(t); after != before {
+		t.Errorf("%d descriptors open before, %d after: a file was left open", before, after)
+	}
+}
