@@ -111,6 +111,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -192,6 +193,13 @@ type Store struct {
 
 	spares sparePool
 
+	// life is held shared by every operation and exclusively by Close,
+	// which sets closed: on Linux operations name files by the
+	// directory's descriptor number, which a closed store must never use,
+	// since the process may have given it to another directory.
+	life   sync.RWMutex
+	closed bool
+
 	// Set once renameat2 reports that the file system lacks a flag;
 	// tests set them to exercise the fallbacks.
 	noExchange, noNoReplace atomic.Bool
@@ -264,12 +272,35 @@ func New(cfg Config) (*Store, error) {
 	}, nil
 }
 
+// ErrClosed is returned by a Store's methods after Close.
+var ErrClosed = errors.New("filestore: the store is closed")
+
 // Close removes the store's spare files and releases its handles on the
-// directory. The store must not be used afterwards.
+// directory, once operations in progress have returned. Afterwards every
+// method returns ErrClosed, and Close nil.
 func (s *Store) Close() error {
+	s.life.Lock()
+	defer s.life.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
 	s.closeSpares()
 	return errors.Join(s.dir.Close(), s.root.Close())
 }
+
+// begin starts an operation: Close waits until end. It returns ErrClosed,
+// and the operation must not run, once the store is closed.
+func (s *Store) begin() error {
+	s.life.RLock()
+	if s.closed {
+		s.life.RUnlock()
+		return ErrClosed
+	}
+	return nil
+}
+
+func (s *Store) end() { s.life.RUnlock() }
 
 func (s *Store) logger() *slog.Logger {
 	if s.log != nil {
@@ -324,6 +355,10 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	if err := ctx.Err(); err != nil {
 		return sessionkit.Record{}, err
 	}
+	if err := s.begin(); err != nil {
+		return sessionkit.Record{}, err
+	}
+	defer s.end()
 	name, ok := s.fileName(key)
 	if !ok {
 		return sessionkit.Record{}, fmt.Errorf("filestore: load: invalid session key: %w", sessionkit.ErrNotFound)
@@ -433,6 +468,10 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	if err := s.begin(); err != nil {
+		return "", err
+	}
+	defer s.end()
 	name, ok := s.fileName(key)
 	if !ok {
 		return "", errInvalidKey("create")
@@ -510,6 +549,10 @@ func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	if err := s.begin(); err != nil {
+		return "", err
+	}
+	defer s.end()
 	name, ok := s.fileName(key)
 	if !ok {
 		return "", errInvalidKey("update")
@@ -652,6 +695,10 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if err := s.begin(); err != nil {
+		return err
+	}
+	defer s.end()
 	name, ok := s.fileName(key)
 	if !ok {
 		return nil
@@ -858,6 +905,10 @@ func (s *Store) scan(ctx context.Context, fn func(entry) error) error {
 // In Django mode a session expires at its file's mtime plus Config.MaxAge,
 // even if its data holds a _session_expiry (see the package documentation).
 func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
+	if err := s.begin(); err != nil {
+		return 0, err
+	}
+	defer s.end()
 	var n int64
 	err := s.scan(ctx, func(e entry) error {
 		removed, err := s.removeIf(ctx, e.name, func(st fileStat, h header, err error) (bool, error) {
@@ -950,6 +1001,10 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.S
 	if s.django {
 		return nil, errNoUsers
 	}
+	if err := s.begin(); err != nil {
+		return nil, err
+	}
+	defer s.end()
 	var out []sessionkit.SessionInfo
 	if userID == "" {
 		return out, nil
@@ -982,6 +1037,10 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepKey string) 
 	if s.django {
 		return 0, errNoUsers
 	}
+	if err := s.begin(); err != nil {
+		return 0, err
+	}
+	defer s.end()
 	if userID == "" {
 		return 0, nil
 	}

@@ -572,3 +572,119 @@ func TestSync(t *testing.T) {
 		}
 	}
 }
+
+// A store used after Close fails with an error naming the mistake, and
+// never touches a file: its directory's descriptor number may by then
+// belong to another directory.
+func TestUseAfterClose(t *testing.T) {
+	dir := t.TempDir()
+	s, err := New(Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	key, err := s.Create(ctx, sessionkit.NewKey(), sessionkit.Record{Data: []byte(`{}`), Expiry: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Errorf("a second Close: %v", err)
+	}
+	// Descriptors freed by Close are handed out again.
+	other := t.TempDir()
+	var held []*os.File
+	for range 4 {
+		f, err := os.Open(other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, f)
+	}
+	defer func() {
+		for _, f := range held {
+			f.Close()
+		}
+	}()
+	rec := sessionkit.Record{Data: []byte(`{"after":"close"}`), Expiry: time.Now().Add(time.Hour)}
+	check := func(op string, err error) {
+		t.Helper()
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("%s after Close: %v; want ErrClosed", op, err)
+		}
+	}
+	_, err = s.Load(ctx, key)
+	check("Load", err)
+	_, err = s.Create(ctx, sessionkit.NewKey(), rec)
+	check("Create", err)
+	_, err = s.Update(ctx, key, rec)
+	check("Update", err)
+	check("Delete", s.Delete(ctx, key))
+	_, err = s.ClearExpired(ctx)
+	check("ClearExpired", err)
+	_, err = s.UserSessions(ctx, "u")
+	check("UserSessions", err)
+	_, err = s.DeleteUserSessions(ctx, "u", "")
+	check("DeleteUserSessions", err)
+	if names := listDir(t, other); len(names) != 0 {
+		t.Errorf("a closed store wrote %q into another directory", names)
+	}
+	if names := listDir(t, dir); len(names) != 1 {
+		t.Errorf("the closed store's directory holds %q, want the one session", names)
+	}
+}
+
+// Close waits for operations in progress; those that start later get
+// ErrClosed, and nothing else goes wrong.
+func TestCloseDuringOperations(t *testing.T) {
+	dir := t.TempDir()
+	s, err := New(Config{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	rec := sessionkit.Record{Data: []byte(`{"v":1}`), Expiry: time.Now().Add(time.Hour)}
+	key, err := s.Create(ctx, sessionkit.NewKey(), rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for w := range 4 {
+		wg.Go(func() {
+			for {
+				var err error
+				switch w {
+				case 0:
+					_, err = s.Update(ctx, key, rec)
+				case 1:
+					_, err = s.Load(ctx, key)
+				case 2:
+					_, err = s.Create(ctx, sessionkit.NewKey(), rec)
+				default:
+					_, err = s.ClearExpired(ctx)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	time.Sleep(20 * time.Millisecond)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if !errors.Is(err, ErrClosed) {
+			t.Errorf("an operation racing Close: %v; want ErrClosed", err)
+		}
+	}
+	if left := spares(t, dir); len(left) != 0 {
+		t.Errorf("Close left %q", left)
+	}
+}
