@@ -16,6 +16,9 @@ vet:
 
 unit:
 	$(GO) test -race -timeout 20m ./...
+	# The file store's portable code (os.Root, no renameat2), which other
+	# systems run, over the same suite on Linux.
+	$(GO) test -race -tags filestore_portable ./store/filestore
 
 # The comparison benchmarks live in their own module; CI checks that each runs once.
 bench-check:

@@ -1,3 +1,5 @@
+//go:build !filestore_portable
+
 package filestore
 
 import (

@@ -1,4 +1,4 @@
-//go:build darwin || freebsd || netbsd || openbsd || dragonfly || illumos
+//go:build (linux && filestore_portable) || darwin || freebsd || netbsd || openbsd || dragonfly || illumos
 
 package filestore
 

@@ -1,3 +1,5 @@
+//go:build linux && !filestore_portable
+
 package filestore
 
 import (
