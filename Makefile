@@ -14,10 +14,10 @@ vet:
 	cd bench && $(GO) vet ./...
 	cd e2e && $(GO) vet ./...
 
+# The second line runs the file store's portable code (os.Root, no
+# renameat2), which other systems run, over the same suite on Linux.
 unit:
 	$(GO) test -race -timeout 20m ./...
-	# The file store's portable code (os.Root, no renameat2), which other
-	# systems run, over the same suite on Linux.
 	$(GO) test -race -tags filestore_portable ./store/filestore
 
 # The comparison benchmarks live in their own module; CI checks that each runs once.
