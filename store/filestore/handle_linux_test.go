@@ -4,6 +4,7 @@ package filestore
 
 import (
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -153,5 +154,30 @@ func TestNoDescriptorLeaks(t *testing.T) {
 	}
 	if after := openFDs(t); after != before {
 		t.Errorf("%d descriptors open before, %d after: a file was left open", before, after)
+	}
+}
+
+// openFile refuses anything but one name in the directory, whatever a
+// future caller passes it.
+func TestOpenFileTakesOneName(t *testing.T) {
+	dir := t.TempDir()
+	outside := filepath.Join(filepath.Dir(dir), filepath.Base(dir)+"-outside")
+	if err := os.WriteFile(outside, []byte("secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Remove(outside) })
+	s := newStore(t, Config{Dir: dir})
+	for _, name := range []string{"", ".", "..", "../" + filepath.Base(outside), outside, "a/b", "a\x00b"} {
+		for _, flag := range []int{os.O_RDONLY, os.O_RDWR, os.O_WRONLY | os.O_CREATE | os.O_EXCL} {
+			if h, err := s.openFile(name, flag, 0o600); err == nil {
+				h.close()
+				t.Errorf("openFile(%q, %#x) succeeded", name, flag)
+			} else if !errors.Is(err, fs.ErrInvalid) {
+				t.Errorf("openFile(%q, %#x): %v; want an error wrapping fs.ErrInvalid", name, flag, err)
+			}
+		}
+	}
+	if names := listDir(t, dir); len(names) != 0 {
+		t.Errorf("the directory holds %q", names)
 	}
 }
