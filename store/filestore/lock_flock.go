@@ -10,16 +10,21 @@ import (
 // lockFile takes an exclusive advisory lock (flock) on f, waiting for it.
 // Processes sharing the directory take it before replacing or removing a
 // session file, so that an Update cannot undo a concurrent Delete.
-func lockFile(f *os.File) error {
+func lockFile(f *os.File) error { return flock(f, syscall.LOCK_EX) }
+
+// unlockFile releases the lock taken by lockFile.
+func unlockFile(f *os.File) error { return flock(f, syscall.LOCK_UN) }
+
+func flock(f *os.File, how int) error {
 	c, err := f.SyscallConn()
 	if err != nil {
 		return err
 	}
-	var lerr error
+	var ferr error
 	err = c.Control(func(fd uintptr) {
 		for {
-			lerr = syscall.Flock(int(fd), syscall.LOCK_EX)
-			if lerr != syscall.EINTR {
+			ferr = syscall.Flock(int(fd), how)
+			if ferr != syscall.EINTR {
 				return
 			}
 		}
@@ -27,23 +32,7 @@ func lockFile(f *os.File) error {
 	if err != nil {
 		return err
 	}
-	return lerr
-}
-
-// unlockFile releases the lock taken by lockFile.
-func unlockFile(f *os.File) error {
-	c, err := f.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var uerr error
-	err = c.Control(func(fd uintptr) {
-		uerr = syscall.Flock(int(fd), syscall.LOCK_UN)
-	})
-	if err != nil {
-		return err
-	}
-	return uerr
+	return ferr
 }
 
 // canLock reports whether lockFile locks; tests use it.
