@@ -16,9 +16,9 @@
 // Linux with openat and O_NOFOLLOW), so neither a crafted key nor a planted
 // symbolic link can reach a file outside the directory. An entry under a
 // session's name that is not a regular file (a symbolic link on Linux, a
-// FIFO, a directory) holds no session. Prefer a private directory (mode 0700) to the
-// shared temporary directory, which is Django's default and this package's
-// default too.
+// FIFO, a directory) holds no session. Prefer a private directory (mode
+// 0700) to the shared temporary directory, which is Django's default and
+// this package's default too.
 //
 // Writes are atomic: the content goes to a file of the store's own in the
 // same directory (mode 0600, named <prefix>_out_<time>_<random>, a name no
@@ -41,14 +41,15 @@
 // The old version, now under the spare's name, is cut to one byte at once,
 // before the spare is used again; idle spares hold nothing of a session,
 // are replaced once ten minutes old, and are removed by Close. A reader
-// that opened the session file just before a swap may read the spare while it is refilled with another
-// session: every native file therefore names its session and carries its
-// lengths and a checksum, and Load reads again when what it read is not a
-// whole file of its own session. Django mode never reuses files, since
-// Django's processes would read them unchecked. Where the file system
-// cannot swap names (NFS, FUSE, other systems), Update renames a new file
-// into place instead, and Create links one (or, without hard links, claims
-// the name and renames over it, as Django does).
+// that opened the session file just before a swap may read the spare
+// while it is refilled with another session: every native file therefore
+// names its session and carries its lengths and a checksum, and Load reads
+// again when what it read is not a whole file of its own session. Django
+// mode never reuses files, since Django's processes would read them
+// unchecked. Where the file system cannot swap names (NFS, FUSE, other
+// systems), Update renames a new file into place instead, and Create links
+// one (or, without hard links, claims the name and renames over it, as
+// Django does).
 //
 // Without Config.Sync nothing is flushed to disk, as in Django: after a
 // power loss a session may be missing or older, but a file that did not
@@ -497,7 +498,6 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 	if errors.Is(err, errors.ErrUnsupported) {
 		err = s.link(tmp.name, name)
 	}
-	tmp.h.close()
 	if err != nil {
 		s.root.Remove(tmp.name)
 	}
@@ -592,7 +592,7 @@ func (s *Store) replace(ctx context.Context, name string, content []byte, exp ti
 	swap := s.reusing()
 	lk, err := s.lock(ctx, name, swap)
 	if err != nil {
-		s.discard(tmp)
+		s.root.Remove(tmp.name)
 		return err
 	}
 	if s.beforeSwap != nil {
@@ -608,7 +608,7 @@ func (s *Store) replace(ctx context.Context, name string, content []byte, exp ti
 			// spare is what vanished (unless someone removed the file
 			// without the lock, which the retry will find).
 			lk.close()
-			s.discard(tmp)
+			s.root.Remove(tmp.name)
 			return errSpareGone
 		}
 	}
@@ -617,11 +617,9 @@ func (s *Store) replace(ctx context.Context, name string, content []byte, exp ti
 	}
 	if err != nil {
 		lk.close()
-		s.discard(tmp)
+		s.root.Remove(tmp.name)
 		return err
 	}
-	// tmp's handle now refers to the session file, which is done with.
-	tmp.h.close()
 	if !swap {
 		return lk.close()
 	}
@@ -735,14 +733,14 @@ func (s *Store) content(name string, rec sessionkit.Record) ([]byte, time.Time, 
 }
 
 // stage writes content to a file of the store's own in the directory: an
-// idle spare if there is one, otherwise a new temporary file. In Django
-// mode it also sets the file's mtime from exp. The returned file is open;
-// the caller closes or pools it.
+// idle spare if there is one, otherwise a new temporary file, which it
+// closes, ready to be renamed or swapped into place. In Django mode it also
+// sets the file's mtime from exp. The result's handle is not open.
 func (s *Store) stage(content []byte, exp time.Time) (spare, error) {
 	now := time.Now()
 	if sp, ok := s.takeSpare(now); ok {
 		if err := s.fill(sp, content, exp); err == nil {
-			return sp, nil
+			return spare{name: sp.name, born: sp.born}, nil
 		}
 		// Broken, and removed by fill: start afresh with a new file.
 	}
@@ -751,21 +749,23 @@ func (s *Store) stage(content []byte, exp time.Time) (spare, error) {
 	if err != nil {
 		return spare{}, err
 	}
-	sp := spare{name: name, born: now, h: h}
-	if err := s.fill(sp, content, exp); err != nil {
+	if err := s.fill(spare{name: name, born: now, h: h}, content, exp); err != nil {
 		return spare{}, err
 	}
-	return sp, nil
+	return spare{name: name, born: now}, nil
 }
 
 // fill makes content the whole content of sp, a new or spare file of the
-// store's own: a new file is empty, a spare holds spareResidue bytes,
-// which any native file's content overwrites, and only their Store writes
-// to them. If it fails it closes and removes the file.
+// store's own, and closes it: a new file is empty, a spare holds
+// spareResidue bytes, which any native file's content overwrites, and only
+// their Store writes to them. If it fails it also removes the file.
 func (s *Store) fill(sp spare, content []byte, exp time.Time) error {
 	err := sp.h.write(content)
 	if err == nil && s.sync {
 		err = sp.h.sync()
+	}
+	if cerr := sp.h.close(); err == nil {
+		err = cerr
 	}
 	if err == nil && s.django {
 		// Django reads the expiry as mtime + SESSION_COOKIE_AGE. Setting
@@ -774,7 +774,7 @@ func (s *Store) fill(sp spare, content []byte, exp time.Time) error {
 		err = s.root.Chtimes(sp.name, time.Now(), exp.Add(-s.maxAge))
 	}
 	if err != nil {
-		s.discard(sp)
+		s.root.Remove(sp.name)
 	}
 	return err
 }
