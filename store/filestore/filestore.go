@@ -425,6 +425,13 @@ func (s *Store) readNative(ctx context.Context, name string) (header, error) {
 	return header{}, fmt.Errorf("%w: %w", errCorrupt, err)
 }
 
+// fileStat is what the store needs of a file's metadata.
+type fileStat struct {
+	size    int64
+	mtime   time.Time
+	regular bool
+}
+
 // readFile returns the content and metadata of the named file.
 func (s *Store) readFile(name string) ([]byte, fileStat, error) {
 	h, err := s.openFile(name, os.O_RDONLY, 0)

@@ -61,13 +61,6 @@ func oneName(name string) bool {
 	return name != "" && name != "." && name != ".." && !strings.ContainsAny(name, "/\x00")
 }
 
-// fileStat is what the store needs of a file's metadata.
-type fileStat struct {
-	size    int64
-	mtime   time.Time
-	regular bool
-}
-
 func (h handle) stat() (fileStat, error) {
 	var st syscall.Stat_t
 	if err := ignoringEINTR(func() error { return syscall.Fstat(h.fd, &st) }); err != nil {

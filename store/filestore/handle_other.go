@@ -5,7 +5,6 @@ package filestore
 import (
 	"io"
 	"os"
-	"time"
 )
 
 // Elsewhere files are *os.File opened through the store's os.Root, which
@@ -23,13 +22,6 @@ func dirFD(*os.File) int { return -1 }
 func (s *Store) openFile(name string, flag int, perm os.FileMode) (handle, error) {
 	f, err := s.root.OpenFile(name, flag, perm)
 	return handle{f}, err
-}
-
-// fileStat is what the store needs of a file's metadata.
-type fileStat struct {
-	size    int64
-	mtime   time.Time
-	regular bool
 }
 
 func (h handle) stat() (fileStat, error) {

@@ -23,7 +23,7 @@ import (
 // pooling the spare, open, again.
 //
 // Reuse has a hazard a plain rename lacks: a reader that opened the
-// session file just before the swap may read it while it is emptied and
+// session file just before the swap may read it while it is cut and
 // refilled with another session. So every native file carries its session
 // id, its lengths and a checksum (header.go), and Load reads again by name
 // when what it read is not a complete file of its own session. The same
