@@ -24,9 +24,14 @@
 // same directory (mode 0600, named <prefix>_out_<time>_<random>, a name no
 // reader mistakes for a session, Django included), which is then put in
 // place by one atomic rename, so a reader sees the old content or the new,
-// never a part. Create never replaces a file: of several processes racing
-// to create one key exactly one wins and the others get
-// sessionkit.ErrKeyExists. Update never recreates a deleted file: Update,
+// never a part. The one exception is a native-mode Create with no idle
+// spare at hand, which saves the rename: it creates the session's file
+// exclusively and writes it under its lock, and until the file is whole it
+// fails the checks every native file carries (see Native mode), so a
+// reader sees no session rather than a part, and a file a crash cut short
+// reads as missing until ClearExpired removes it. Create never replaces a
+// file: of several processes racing to create one key exactly one wins and
+// the others get sessionkit.ErrKeyExists. Update never recreates a deleted file: Update,
 // Delete and ClearExpired take an advisory lock (flock) on the file they
 // replace or remove and check, holding it, that the file is still there,
 // so a session deleted by a logout in one process cannot be brought back
@@ -92,9 +97,11 @@
 //
 // # Costs
 //
-// Load is one open and read. Create writes a new file and renames it into
-// place; Update refills a spare and swaps it in (native mode on Linux) or
-// writes a new file and renames it over; Delete is one unlink.
+// Load is one open and read. Create, in native mode, fills an idle spare
+// and renames it into place, or else writes the new file under its own
+// name; in Django mode it writes a new file and renames it into place.
+// Update refills a spare and swaps it in (native mode on Linux) or writes a
+// new file and renames it over; Delete is one unlink.
 // ClearExpired, UserSessions and DeleteUserSessions scan the whole
 // directory in chunks (never holding the listing in memory) and read every
 // session file, so they cost O(number of sessions): fine for thousands of
@@ -212,6 +219,10 @@ type Store struct {
 	// beforeSwap, if set, runs between filling a spare and swapping it
 	// into place; tests use it to lose the spare at that instant.
 	beforeSwap func(spare string)
+
+	// beforeCreateLock, if set, runs between createInPlace's exclusive
+	// create and its lock; tests use it to race an Update at that instant.
+	beforeCreateLock func(name string)
 }
 
 var (
@@ -488,14 +499,99 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 	if err != nil {
 		return "", fmt.Errorf("filestore: create: %w", err)
 	}
-	tmp, err := s.stage(content, exp)
+	if s.django {
+		err = s.createRenamed(name, content, exp)
+	} else {
+		err = s.createNative(name, content, exp)
+	}
+	if errors.Is(err, fs.ErrExist) {
+		return "", fmt.Errorf("filestore: create: %w", sessionkit.ErrKeyExists)
+	}
 	if err != nil {
 		return "", fmt.Errorf("filestore: create: %w", err)
 	}
-	// Each way of publishing the file appears atomically with the full
-	// content and fails if the name is taken: exactly one of several
-	// racing creators wins.
-	err = errors.ErrUnsupported
+	return key, nil
+}
+
+// createNative creates a native session file: by renaming an idle spare
+// into place if there is one, which allocates no file, otherwise by
+// writing the file under its own name (createInPlace), which saves the
+// rename of a temporary file.
+func (s *Store) createNative(name string, content []byte, exp time.Time) error {
+	sp, ok := s.takeSpare(time.Now())
+	if !ok {
+		return s.createInPlace(name, content)
+	}
+	if err := s.fill(sp, content, exp); err != nil {
+		// Broken, and removed by fill.
+		return s.createInPlace(name, content)
+	}
+	return s.publish(spare{name: sp.name, born: sp.born}, name)
+}
+
+// createRenamed writes content to a file of the store's own and publishes
+// it as name, so that the file appears with its whole content: Django's
+// processes read session files without checking them.
+func (s *Store) createRenamed(name string, content []byte, exp time.Time) error {
+	tmp, err := s.stage(content, exp)
+	if err != nil {
+		return err
+	}
+	return s.publish(tmp, name)
+}
+
+// createInPlace creates name exclusively and writes content into it,
+// holding the file's lock, as Update and Delete would. No reader can
+// mistake the file for a session before it is whole: a native file that
+// is cut short fails its checks, so a reader racing the write, or finding
+// what a crash left, sees no session, and ClearExpired removes such a
+// file. The lock keeps the write out of a concurrent Update, which could
+// otherwise swap the new file out and make it a spare while it is
+// written.
+func (s *Store) createInPlace(name string, content []byte) error {
+	h, err := s.openFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if s.beforeCreateLock != nil {
+		s.beforeCreateLock(name)
+	}
+	if err := h.lock(); err != nil {
+		// Left empty: ClearExpired removes it once it is stale.
+		h.close()
+		return err
+	}
+	current, err := s.isCurrent(h, name)
+	if errors.Is(err, fs.ErrNotExist) || err == nil && !current {
+		// Replaced or removed between the create and the lock by a
+		// store that found the name taken: someone else acts on the key.
+		err = fmt.Errorf("%s was replaced or removed while being created: %w", name, fs.ErrExist)
+	}
+	if err != nil {
+		h.close()
+		return err
+	}
+	err = h.write(content)
+	if err == nil && s.sync {
+		err = h.sync()
+	}
+	if err != nil {
+		// Still locked and still ours: nobody else has the file.
+		s.root.Remove(name)
+	}
+	if cerr := h.close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// publish renames tmp, a filled file of the store's own, to name, which
+// must not exist; it removes tmp if that fails. Each way of publishing
+// makes the file appear atomically with its full content and fails with
+// an error wrapping fs.ErrExist if the name is taken: exactly one of
+// several racing creators wins.
+func (s *Store) publish(tmp spare, name string) error {
+	err := errors.ErrUnsupported
 	if !s.noNoReplace.Load() {
 		err = renameat2(s.dirfd, tmp.name, name, renameNoReplace)
 		if errors.Is(err, errors.ErrUnsupported) {
@@ -508,13 +604,7 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 	if err != nil {
 		s.root.Remove(tmp.name)
 	}
-	if errors.Is(err, fs.ErrExist) {
-		return "", fmt.Errorf("filestore: create: %w", sessionkit.ErrKeyExists)
-	}
-	if err != nil {
-		return "", fmt.Errorf("filestore: create: %w", err)
-	}
-	return key, nil
+	return err
 }
 
 // link publishes the temporary file tmp as name without renameat2: a

@@ -313,33 +313,51 @@ func TestUpdateDoesNotCreate(t *testing.T) {
 	}
 }
 
+// Where neither renameat2 nor hard links exist, Create claims the name and
+// renames the content over it: in Django mode always, in native mode when
+// it publishes a pooled spare.
 func TestCreateWithoutHardLinks(t *testing.T) {
-	dir := t.TempDir()
-	s := newStore(t, Config{Dir: dir})
-	s.noLink = true
-	s.noNoReplace.Store(true)
-	key := sessionkit.NewKey()
-	if _, err := s.Create(t.Context(), key, sessionkit.Record{Data: []byte(`{"a":1}`), Expiry: time.Now().Add(time.Hour)}); err != nil {
-		t.Fatalf("Create: %v", err)
-	}
-	_, err := s.Create(t.Context(), key, sessionkit.Record{Data: []byte(`{"a":2}`), Expiry: time.Now().Add(time.Hour)})
-	if !errors.Is(err, sessionkit.ErrKeyExists) {
-		t.Fatalf("second Create = %v, want ErrKeyExists", err)
-	}
-	rec, err := s.Load(t.Context(), key)
-	if err != nil || string(rec.Data) != `{"a":1}` {
-		t.Errorf("Load = %q, %v; want the first record", rec.Data, err)
-	}
-	if names := listDir(t, dir); len(names) != 1 {
-		t.Errorf("directory holds %q, want one file", names)
-	}
-	// The instant between claiming the name and renaming the content in
-	// shows an empty file: it must read as not found, not as corrupt.
-	if err := os.WriteFile(filepath.Join(dir, "sessionid"+sessionkit.KeyHash(key)), nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.Load(t.Context(), key); !errors.Is(err, sessionkit.ErrNotFound) {
-		t.Errorf("Load of an empty native file = %v, want ErrNotFound", err)
+	for _, django := range []bool{true, false} {
+		dir := t.TempDir()
+		s := newStore(t, Config{Dir: dir, Django: django})
+		s.noLink = true
+		s.noNoReplace.Store(true)
+		ctx := t.Context()
+		if !django {
+			if err := s.Delete(ctx, withSpare(t, s)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		key := sessionkit.NewKey()
+		if _, err := s.Create(ctx, key, sessionkit.Record{Data: []byte(`{"a":1}`), Expiry: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatalf("django=%v: Create: %v", django, err)
+		}
+		if !django && len(spares(t, dir)) != 0 {
+			t.Errorf("Create left the spare %q unused", spares(t, dir))
+		}
+		_, err := s.Create(ctx, key, sessionkit.Record{Data: []byte(`{"a":2}`), Expiry: time.Now().Add(time.Hour)})
+		if !errors.Is(err, sessionkit.ErrKeyExists) {
+			t.Fatalf("django=%v: second Create = %v, want ErrKeyExists", django, err)
+		}
+		rec, err := s.Load(ctx, key)
+		if err != nil || string(rec.Data) != `{"a":1}` {
+			t.Errorf("django=%v: Load = %q, %v; want the first record", django, rec.Data, err)
+		}
+		if names := listDir(t, dir); len(names) != 1 {
+			t.Errorf("django=%v: directory holds %q, want one file", django, names)
+		}
+		if django {
+			continue
+		}
+		// The instant between claiming the name and renaming the content
+		// in shows an empty file: it must read as not found, not as
+		// corrupt.
+		if err := os.WriteFile(filepath.Join(dir, "sessionid"+sessionkit.KeyHash(key)), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Load(ctx, key); !errors.Is(err, sessionkit.ErrNotFound) {
+			t.Errorf("Load of an empty native file = %v, want ErrNotFound", err)
+		}
 	}
 }
 

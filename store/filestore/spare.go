@@ -35,7 +35,8 @@ import (
 // A spare is retired after spareLife, well before any process's
 // ClearExpired treats a temporary file as left behind by a crash
 // (staleTemp); Close removes the pooled ones. Spares are written only by
-// the Store that made them, and Create may use one as its temporary file.
+// the Store that made them, and Create renames one into place when it
+// finds one idle.
 const (
 	spareLife = 10 * time.Minute
 	maxSpares = 8

@@ -2,6 +2,7 @@ package filestore
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,20 +32,29 @@ func swapping(t *testing.T) (*Store, string) {
 	t.Helper()
 	dir := t.TempDir()
 	s := newStore(t, Config{Dir: dir})
-	key, err := s.Create(t.Context(), sessionkit.NewKey(), sessionkit.Record{Data: []byte("{}"), Expiry: time.Now().Add(time.Hour)})
+	if err := s.Delete(t.Context(), withSpare(t, s)); err != nil {
+		t.Fatal(err)
+	}
+	return s, dir
+}
+
+// withSpare gives s one pooled spare, by creating and updating a session of
+// its own, skipping the test where the file system cannot swap two names.
+// It returns the session's key.
+func withSpare(t *testing.T, s *Store) string {
+	t.Helper()
+	ctx := t.Context()
+	key, err := s.Create(ctx, sessionkit.NewKey(), sessionkit.Record{Data: []byte("{}"), Expiry: time.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Update(t.Context(), key, sessionkit.Record{Data: []byte("{}"), Expiry: time.Now().Add(time.Hour)}); err != nil {
+	if _, err := s.Update(ctx, key, sessionkit.Record{Data: []byte("{}"), Expiry: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	if !s.reusing() {
 		t.Skip("this file system cannot swap two names (renameat2 RENAME_EXCHANGE); Update renames new files")
 	}
-	if err := s.Delete(t.Context(), key); err != nil {
-		t.Fatal(err)
-	}
-	return s, dir
+	return key
 }
 
 func TestUpdateReusesOneSpare(t *testing.T) {
@@ -231,5 +241,88 @@ func TestUpdateOfFileRemovedWithoutLock(t *testing.T) {
 		if b, _ := os.ReadFile(filepath.Join(dir, n)); strings.Contains(string(b), "new") {
 			t.Errorf("%s holds the failed Update's content %q", n, b)
 		}
+	}
+}
+
+// A native Create with no spare writes the file under its own name. An
+// Update or Delete by another store that finds the name in the instant
+// between the exclusive create and the lock wins: Create reports the key
+// taken and writes nothing, neither under the name nor into the file it
+// created, which a swapping Update has by then made its spare.
+func TestCreateInPlaceYieldsToWriterInItsWindow(t *testing.T) {
+	for _, other := range []string{"update", "delete"} {
+		t.Run(other, func(t *testing.T) {
+			dir := t.TempDir()
+			a := newStore(t, Config{Dir: dir})
+			b := newStore(t, Config{Dir: dir})
+			ctx := t.Context()
+			key := sessionkit.NewKey()
+			var otherErr error
+			a.beforeCreateLock = func(string) {
+				if other == "update" {
+					_, otherErr = b.Update(ctx, key, sessionkit.Record{Data: []byte(`{"by":"b"}`), Expiry: time.Now().Add(time.Hour)})
+				} else {
+					otherErr = b.Delete(ctx, key)
+				}
+			}
+			_, err := a.Create(ctx, key, sessionkit.Record{Data: []byte(`{"by":"a"}`), Expiry: time.Now().Add(time.Hour)})
+			if otherErr != nil {
+				t.Fatalf("%s in the window: %v", other, otherErr)
+			}
+			if !errors.Is(err, sessionkit.ErrKeyExists) {
+				t.Fatalf("Create = %v, want ErrKeyExists", err)
+			}
+			rec, err := a.Load(ctx, key)
+			switch {
+			case other == "update" && (err != nil || string(rec.Data) != `{"by":"b"}`):
+				t.Errorf("Load = %q, %v; want the Update's record", rec.Data, err)
+			case other == "delete" && !errors.Is(err, sessionkit.ErrNotFound):
+				t.Errorf("Load = %q, %v; want ErrNotFound", rec.Data, err)
+			}
+			for _, n := range listDir(t, dir) {
+				b, err := os.ReadFile(filepath.Join(dir, n))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if strings.Contains(string(b), `"a"`) {
+					t.Errorf("%s holds the losing Create's content %q", n, b)
+				}
+				if strings.Contains(n, tempMarker) && len(b) != spareResidue {
+					t.Errorf("spare %s holds %d bytes, want %d", n, len(b), spareResidue)
+				}
+			}
+		})
+	}
+}
+
+// A crash in the middle of an in-place Create leaves a file cut short
+// under the session's name: it reads as no session, and ClearExpired
+// removes it.
+func TestCreateInPlaceCutShort(t *testing.T) {
+	dir := t.TempDir()
+	s := newStore(t, Config{Dir: dir, Logger: slog.New(slog.DiscardHandler)})
+	ctx := t.Context()
+	key := sessionkit.NewKey()
+	if _, err := s.Create(ctx, key, sessionkit.Record{Data: []byte(`{"cart":[1,2,3]}`), Expiry: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	name := filepath.Join(dir, "sessionid"+sessionkit.KeyHash(key))
+	whole, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cut := range []int{1, len(whole) / 2, len(whole) - 1} {
+		if err := os.WriteFile(name, whole[:cut], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Load(ctx, key); !errors.Is(err, sessionkit.ErrNotFound) {
+			t.Errorf("Load of the first %d of %d bytes = %v, want ErrNotFound", cut, len(whole), err)
+		}
+	}
+	if n, err := s.ClearExpired(ctx); err != nil || n != 1 {
+		t.Errorf("ClearExpired = %d, %v; want the cut file removed", n, err)
+	}
+	if names := listDir(t, dir); len(names) != 0 {
+		t.Errorf("directory holds %q after ClearExpired", names)
 	}
 }
