@@ -75,8 +75,9 @@ func BenchmarkUpdate(b *testing.B) {
 // BenchmarkWritePatterns times the file-system work alone, without the
 // store: the way gorilla/sessions' FilesystemStore writes (create, or
 // truncate in place) against the ways Create and Update write (a new file
-// linked or renamed into place, or a spare refilled and swapped
-// into place, see spare.go). It is what the write rows of the bench
+// created in place, as a native Create does with no idle spare, or linked
+// or renamed into place; a spare refilled and swapped into place, see
+// spare.go). It is what the write rows of the bench
 // module's comparison come down to.
 func BenchmarkWritePatterns(b *testing.B) {
 	write := func(b *testing.B, name string, flag int) {
