@@ -12,8 +12,8 @@ import (
 // CookieStore offers: signed (gorilla: hash key only) and encrypted
 // (gorilla: hash + block key).
 func cookieLibs() []lib {
-	open := func(django bool) func(b *testing.B) (func(http.Handler) http.Handler, access) {
-		return func(b *testing.B) (func(http.Handler) http.Handler, access) {
+	open := func(django bool) func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
+		return func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
 			st, err := cookiestore.New(cookiestore.Config{SecretKey: benchHashKey, Django: django})
 			if err != nil {
 				b.Fatal(err)

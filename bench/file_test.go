@@ -10,8 +10,8 @@ import (
 
 func fileLibs() []lib {
 	return []lib{
-		{name: "sessionkit-file", open: func(b *testing.B) (func(http.Handler) http.Handler, access) {
-			st, err := filestore.New(filestore.Config{Dir: b.TempDir()})
+		{name: "sessionkit-file", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
+			st, err := filestore.New(filestore.Config{Dir: dir})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -78,14 +78,14 @@ const (
 
 func gorillaLibs() []lib {
 	return []lib{
-		{name: "gorilla-cookie", open: func(b *testing.B) (func(http.Handler) http.Handler, access) {
+		{name: "gorilla-cookie", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
 			return newGorilla(sessions.NewCookieStore([]byte(benchHashKey)))
 		}},
-		{name: "gorilla-cookie_encrypted", open: func(b *testing.B) (func(http.Handler) http.Handler, access) {
+		{name: "gorilla-cookie_encrypted", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
 			return newGorilla(sessions.NewCookieStore([]byte(benchHashKey), []byte(benchBlockKey)))
 		}},
-		{name: "gorilla-filesystem", open: func(b *testing.B) (func(http.Handler) http.Handler, access) {
-			return newGorilla(sessions.NewFilesystemStore(b.TempDir(), []byte(benchHashKey)))
+		{name: "gorilla-filesystem", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
+			return newGorilla(sessions.NewFilesystemStore(dir, []byte(benchHashKey)))
 		}},
 	}
 }

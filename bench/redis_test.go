@@ -19,19 +19,19 @@ import (
 
 func redisLibs() []lib {
 	return []lib{
-		{name: "sessionkit-redis", open: func(b *testing.B) (func(http.Handler) http.Handler, access) {
+		{name: "sessionkit-redis", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
 			client := goredis.NewClient(&goredis.Options{Addr: testenv.RedisAddr(b)})
 			b.Cleanup(func() { client.Close() })
 			st := cachestore.New(rediscache.New(client, rediscache.Config{}), cachestore.Config{Prefix: table("bench:sk:")})
 			return sessionkit.New(st).Middleware, skAccess{}
 		}},
-		{name: "scs-redisstore", open: func(b *testing.B) (func(http.Handler) http.Handler, access) {
+		{name: "scs-redisstore", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
 			addr := testenv.RedisAddr(b)
 			pool := &redis.Pool{MaxIdle: 10, Dial: func() (redis.Conn, error) { return redis.Dial("tcp", addr) }}
 			b.Cleanup(func() { pool.Close() })
 			return newSCS(redisstore.NewWithPrefix(pool, table("bench:scs:")))
 		}},
-		{name: "raw-goredis", open: func(b *testing.B) (func(http.Handler) http.Handler, access) {
+		{name: "raw-goredis", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
 			client := goredis.NewClient(&goredis.Options{Addr: testenv.RedisAddr(b)})
 			b.Cleanup(func() { client.Close() })
 			return nil, rawRedis{client: client, key: table("bench:raw:")}

@@ -52,7 +52,7 @@ func newSCS(store scs.Store) (func(http.Handler) http.Handler, access) {
 
 func scsLibs() []lib {
 	return []lib{
-		{name: "scs-memstore", open: func(b *testing.B) (func(http.Handler) http.Handler, access) {
+		{name: "scs-memstore", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
 			return newSCS(memstore.New())
 		}},
 	}

@@ -64,7 +64,7 @@ func (skAccess) addItem(_ http.ResponseWriter, r *http.Request, n int) {
 
 func sessionkitLibs() []lib {
 	return []lib{
-		{name: "sessionkit-memory", open: func(b *testing.B) (func(http.Handler) http.Handler, access) {
+		{name: "sessionkit-memory", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
 			m := sessionkit.New(&memstore.Store{})
 			return m.Middleware, skAccess{}
 		}},

@@ -38,10 +38,10 @@ func sessionkitSQL(b *testing.B, url string) (func(http.Handler) http.Handler, a
 
 func sqlLibs() []lib {
 	return []lib{
-		{name: "sessionkit-sqlite", open: func(b *testing.B) (func(http.Handler) http.Handler, access) {
+		{name: "sessionkit-sqlite", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
 			return sessionkitSQL(b, "sqlite:///"+filepath.Join(b.TempDir(), "bench.db"))
 		}},
-		{name: "scs-sqlite3store", open: func(b *testing.B) (func(http.Handler) http.Handler, access) {
+		{name: "scs-sqlite3store", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
 			db, err := sql.Open("sqlite3", filepath.Join(b.TempDir(), "scs.db")+"?_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL")
 			if err != nil {
 				b.Fatal(err)
@@ -52,10 +52,10 @@ func sqlLibs() []lib {
 			}
 			return newSCS(sqlite3store.NewWithCleanupInterval(db, 0))
 		}},
-		{name: "sessionkit-postgres", open: func(b *testing.B) (func(http.Handler) http.Handler, access) {
+		{name: "sessionkit-postgres", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
 			return sessionkitSQL(b, testenv.PostgresURL(b))
 		}},
-		{name: "scs-pgxstore", open: func(b *testing.B) (func(http.Handler) http.Handler, access) {
+		{name: "scs-pgxstore", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
 			pool, err := pgxpool.New(context.Background(), testenv.PostgresURL(b))
 			if err != nil {
 				b.Fatal(err)
@@ -67,7 +67,7 @@ func sqlLibs() []lib {
 			}
 			return newSCS(pgxstore.NewWithCleanupInterval(pool, 0))
 		}},
-		{name: "raw-pgx", open: func(b *testing.B) (func(http.Handler) http.Handler, access) {
+		{name: "raw-pgx", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
 			db, err := sql.Open("pgx", testenv.PostgresURL(b))
 			if err != nil {
 				b.Fatal(err)
