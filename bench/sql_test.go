@@ -39,10 +39,10 @@ func sessionkitSQL(b *testing.B, url string) (func(http.Handler) http.Handler, a
 func sqlLibs() []lib {
 	return []lib{
 		{name: "sessionkit-sqlite", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
-			return sessionkitSQL(b, "sqlite:///"+filepath.Join(b.TempDir(), "bench.db"))
+			return sessionkitSQL(b, "sqlite:///"+filepath.Join(dir, "bench.db"))
 		}},
 		{name: "scs-sqlite3store", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
-			db, err := sql.Open("sqlite3", filepath.Join(b.TempDir(), "scs.db")+"?_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL")
+			db, err := sql.Open("sqlite3", filepath.Join(dir, "scs.db")+"?_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL")
 			if err != nil {
 				b.Fatal(err)
 			}

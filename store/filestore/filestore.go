@@ -31,11 +31,11 @@
 // reader sees no session rather than a part, and a file a crash cut short
 // reads as missing until ClearExpired removes it. Create never replaces a
 // file: of several processes racing to create one key exactly one wins and
-// the others get sessionkit.ErrKeyExists. Update never recreates a deleted file: Update,
-// Delete and ClearExpired take an advisory lock (flock) on the file they
-// replace or remove and check, holding it, that the file is still there,
-// so a session deleted by a logout in one process cannot be brought back
-// by a concurrent Update in another. (Django's own processes take no lock:
+// the others get sessionkit.ErrKeyExists. Update never recreates a deleted
+// file: Update, Delete and ClearExpired take an advisory lock (flock) on
+// the file they replace or remove and check, holding it, that the file is
+// still there, so a session deleted by a logout in one process cannot be
+// brought back by a concurrent Update in another. (Django's own processes take no lock:
 // like Django, they only check that the file exists just before renaming
 // over it. So do stores on systems without flock, such as Windows.)
 //
@@ -518,15 +518,11 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 // writing the file under its own name (createInPlace), which saves the
 // rename of a temporary file.
 func (s *Store) createNative(name string, content []byte, exp time.Time) error {
-	sp, ok := s.takeSpare(time.Now())
-	if !ok {
-		return s.createInPlace(name, content)
+	// A spare that fill finds broken is removed by it.
+	if sp, ok := s.takeSpare(time.Now()); ok && s.fill(sp, content, exp) == nil {
+		return s.publish(sp.name, name)
 	}
-	if err := s.fill(sp, content, exp); err != nil {
-		// Broken, and removed by fill.
-		return s.createInPlace(name, content)
-	}
-	return s.publish(spare{name: sp.name, born: sp.born}, name)
+	return s.createInPlace(name, content)
 }
 
 // createRenamed writes content to a file of the store's own and publishes
@@ -537,7 +533,7 @@ func (s *Store) createRenamed(name string, content []byte, exp time.Time) error 
 	if err != nil {
 		return err
 	}
-	return s.publish(tmp, name)
+	return s.publish(tmp.name, name)
 }
 
 // createInPlace creates name exclusively and writes content into it,
@@ -590,19 +586,19 @@ func (s *Store) createInPlace(name string, content []byte) error {
 // makes the file appear atomically with its full content and fails with
 // an error wrapping fs.ErrExist if the name is taken: exactly one of
 // several racing creators wins.
-func (s *Store) publish(tmp spare, name string) error {
+func (s *Store) publish(tmp, name string) error {
 	err := errors.ErrUnsupported
 	if !s.noNoReplace.Load() {
-		err = renameat2(s.dirfd, tmp.name, name, renameNoReplace)
+		err = renameat2(s.dirfd, tmp, name, renameNoReplace)
 		if errors.Is(err, errors.ErrUnsupported) {
 			s.noNoReplace.Store(true)
 		}
 	}
 	if errors.Is(err, errors.ErrUnsupported) {
-		err = s.link(tmp.name, name)
+		err = s.link(tmp, name)
 	}
 	if err != nil {
-		s.root.Remove(tmp.name)
+		s.root.Remove(tmp)
 	}
 	return err
 }
