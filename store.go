@@ -57,6 +57,12 @@ var (
 	ErrNotFound = errors.New("sessionkit: session not found")
 	// ErrKeyExists: Create was given a key that is already in use.
 	ErrKeyExists = errors.New("sessionkit: session key already exists")
+	// ErrInvalidKey: the key is not one this store can hold (for the
+	// server-side stores, not [a-z0-9]{8,40}; see ValidKey and
+	// KeyValidator). Every method returns it for such a key — Load, Create,
+	// Update and Delete alike — so that a key from a cookie never reaches a
+	// file name, a query or a cache key unchecked.
+	ErrInvalidKey = errors.New("sessionkit: invalid session key")
 )
 
 // ExpiredClearer is a Store that can delete its expired records (Django's
