@@ -73,7 +73,7 @@ func BenchmarkLoadsOverHMAC(b *testing.B) {
 	for b.Loop() {
 		start := time.Now()
 		for range batch {
-			if _, err := signing.Loads(token, benchKey, "", 0); err != nil {
+			if _, err := signing.Loads(token, benchKey, "", signing.NoMaxAge); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -140,7 +140,7 @@ func BenchmarkLoads(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/compress=%v", name, compress), func(b *testing.B) {
 				b.ReportAllocs()
 				for b.Loop() {
-					if _, err := signing.Loads(token, benchKey, "", 0); err != nil {
+					if _, err := signing.Loads(token, benchKey, "", signing.NoMaxAge); err != nil {
 						b.Fatal(err)
 					}
 				}

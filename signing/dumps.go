@@ -23,8 +23,10 @@ func Dumps(obj any, key, salt string, compress bool) (string, error) {
 
 // Loads is Django's signing.loads: it verifies token under key or any of
 // fallbackKeys with salt ("" means DefaultSalt), rejects it if it is older
-// than maxAge (if maxAge is positive), and returns the value it carries,
-// decoded by pyjson.UnmarshalOrdered (objects become *pyjson.Object).
+// than maxAge (NoMaxAge: no age check, Django's max_age=None; see
+// TimestampSigner.Unsign), and returns the value it carries, decoded by
+// pyjson.UnmarshalOrdered (objects become *pyjson.Object). It fails with
+// ErrEmptyKey if key or one of fallbackKeys is empty.
 //
 // Loads derives the HMAC keys on every call; when verifying many tokens,
 // make a TimestampSigner once and call its UnsignObject.

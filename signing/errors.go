@@ -33,7 +33,8 @@ var (
 	// values could not be split safely (Django's "Unsafe Signer separator").
 	ErrUnsafeSeparator = errors.New("signing: unsafe separator")
 
-	// ErrEmptyKey: no secret key was given.
+	// ErrEmptyKey: no secret key was given, or one of the fallback keys is
+	// empty.
 	ErrEmptyKey = errors.New("signing: empty key")
 )
 

@@ -33,10 +33,10 @@ func ExampleTimestampSigner_UnsignPayload() {
 	if err != nil {
 		panic(err)
 	}
-	data, err := s.UnsignPayload("eyJmb28iOiJiYXIifQ:1r31eq:HpP88y98DOPZ44Om-HE6Y8Vqu2uG2I2igVzB_O06hEg", 0)
+	data, err := s.UnsignPayload("eyJmb28iOiJiYXIifQ:1r31eq:HpP88y98DOPZ44Om-HE6Y8Vqu2uG2I2igVzB_O06hEg", signing.NoMaxAge)
 	fmt.Println(string(data), err)
 
-	_, err = s.UnsignPayload("eyJmb28iOiJiYXIifQ:1r31eq:HpP88y98DOPZ44Om-HE6Y8Vqu2uG2I2igVzB_O06hEA", 0)
+	_, err = s.UnsignPayload("eyJmb28iOiJiYXIifQ:1r31eq:HpP88y98DOPZ44Om-HE6Y8Vqu2uG2I2igVzB_O06hEA", signing.NoMaxAge)
 	fmt.Println(errors.Is(err, signing.ErrBadSignature))
 	// Output:
 	// {"foo":"bar"} <nil>

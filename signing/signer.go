@@ -41,7 +41,9 @@ type Options struct {
 	Key string
 	// FallbackKeys are older secrets that are still accepted when
 	// verifying, tried in order after Key: Django's SECRET_KEY_FALLBACKS.
-	// Signing always uses Key.
+	// Signing always uses Key. None may be empty: an empty key is public,
+	// so anyone could sign with it, and NewSigner refuses it (splitting an
+	// unset environment variable on commas gives one empty string).
 	FallbackKeys []string
 	// Salt separates the uses of one key; a value signed with one salt does
 	// not verify with another. "" means DefaultSignerSalt for a Signer and
@@ -76,8 +78,9 @@ type Signer struct {
 	maxDecompressed int
 }
 
-// NewSigner returns a Signer for o. It fails if o.Key is empty, o.Sep is
-// unsafe or o.Algorithm unknown.
+// NewSigner returns a Signer for o. It fails if o.Key or one of
+// o.FallbackKeys is empty (ErrEmptyKey), o.Sep is unsafe or o.Algorithm
+// unknown.
 func NewSigner(o Options) (*Signer, error) {
 	b, err := newSignerBlock(o, DefaultSignerSalt, false)
 	if err != nil {
@@ -102,6 +105,9 @@ type signerBlock struct {
 func newSignerBlock(o Options, defaultSalt string, oneShot bool) (*signerBlock, error) {
 	if o.Key == "" {
 		return nil, fmt.Errorf("%w: set Options.Key to the secret (Django's SECRET_KEY)", ErrEmptyKey)
+	}
+	if err := checkFallbackKeys(o.FallbackKeys); err != nil {
+		return nil, err
 	}
 	sep := o.Sep
 	if sep == "" {
@@ -151,6 +157,17 @@ func newSignerBlock(o Options, defaultSalt string, oneShot bool) (*signerBlock, 
 		}
 	}
 	return b, nil
+}
+
+// checkFallbackKeys refuses an empty fallback key: a token signed with the
+// empty key would verify, and anyone can make one.
+func checkFallbackKeys(keys []string) error {
+	for i, k := range keys {
+		if k == "" {
+			return fmt.Errorf("%w: FallbackKeys[%d] is empty (SECRET_KEY_FALLBACKS); remove it, or set it to the old SECRET_KEY", ErrEmptyKey, i)
+		}
+	}
+	return nil
 }
 
 // checkSep rejects what Django's _SEP_UNSAFE.match(sep) matches:

@@ -179,7 +179,7 @@ func TestDumpsLoads(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := signing.Loads(token, "predictable-secret", "", 0)
+			got, err := signing.Loads(token, "predictable-secret", "", signing.NoMaxAge)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -203,7 +203,7 @@ func TestDecodeDetectsTampering(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, tamper := range tamperings {
-		if got, err := signing.Loads(tamper(token), "predictable-secret", "", 0); !errors.Is(err, signing.ErrBadSignature) {
+		if got, err := signing.Loads(tamper(token), "predictable-secret", "", signing.NoMaxAge); !errors.Is(err, signing.ErrBadSignature) {
 			t.Errorf("%s: Loads = %v, %v; want ErrBadSignature", name, got, err)
 		}
 	}
@@ -292,7 +292,7 @@ func TestTimestampSigner(t *testing.T) {
 	if signed == plain.Sign(value) {
 		t.Error("TimestampSigner and Signer agree")
 	}
-	if got, err := ts.Unsign(signed, 0); err != nil || got != value {
+	if got, err := ts.Unsign(signed, signing.NoMaxAge); err != nil || got != value {
 		t.Errorf("Unsign = %q, %v", got, err)
 	}
 	clock = clock.Add(11 * time.Second)
@@ -409,7 +409,7 @@ func TestNewSignerErrors(t *testing.T) {
 	if _, err := signing.Dumps("x", "", "", false); !errors.Is(err, signing.ErrEmptyKey) {
 		t.Errorf("Dumps without key: err = %v", err)
 	}
-	if _, err := signing.Loads("x", "", "", 0); !errors.Is(err, signing.ErrEmptyKey) {
+	if _, err := signing.Loads("x", "", "", signing.NoMaxAge); !errors.Is(err, signing.ErrEmptyKey) {
 		t.Errorf("Loads without key: err = %v", err)
 	}
 	if _, err := signing.Dumps(make(chan int), "k", "", false); err == nil {
@@ -459,7 +459,7 @@ func TestDefaultSalts(t *testing.T) {
 	// Dumps and Loads default to "django.core.signing".
 	dumpsSigner := mustTimestampSigner(t, signing.Options{Key: "k", Salt: signing.DefaultSalt})
 	token, _ := signing.Dumps("x", "k", "", false)
-	if _, err := dumpsSigner.UnsignObject(token, 0); err != nil {
+	if _, err := dumpsSigner.UnsignObject(token, signing.NoMaxAge); err != nil {
 		t.Errorf("Dumps does not use DefaultSalt: %v", err)
 	}
 }
@@ -484,16 +484,16 @@ func TestMalformedPayloads(t *testing.T) {
 		"timestamp too big": plain.Sign("e30:zzzzzzzzzzzzzzzzzz"),
 	}
 	for name, token := range tests {
-		_, err := s.UnsignObject(token, 0)
+		_, err := s.UnsignObject(token, signing.NoMaxAge)
 		if !errors.Is(err, signing.ErrMalformed) || errors.Is(err, signing.ErrBadSignature) {
 			t.Errorf("%s: err = %v, want ErrMalformed only", name, err)
 		}
 	}
 	var se *pyjson.SyntaxError
-	if _, err := s.UnsignObject(tests["not JSON"], 0); !errors.As(err, &se) {
+	if _, err := s.UnsignObject(tests["not JSON"], signing.NoMaxAge); !errors.As(err, &se) {
 		t.Errorf("bad JSON error %v does not wrap the *pyjson.SyntaxError", err)
 	}
-	if _, err := s.UnsignPayload(tests["not JSON"], 0); err != nil {
+	if _, err := s.UnsignPayload(tests["not JSON"], signing.NoMaxAge); err != nil {
 		t.Errorf("UnsignPayload does not parse JSON, but failed: %v", err)
 	}
 }
@@ -510,7 +510,7 @@ func TestDecompressionLimit(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	_, err := s.UnsignPayload(token, 0)
+	_, err := s.UnsignPayload(token, signing.NoMaxAge)
 	runtime.ReadMemStats(&after)
 	if !errors.Is(err, signing.ErrPayloadTooLarge) || !errors.Is(err, signing.ErrMalformed) {
 		t.Fatalf("err = %v, want ErrPayloadTooLarge", err)
@@ -520,21 +520,21 @@ func TestDecompressionLimit(t *testing.T) {
 	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 4<<20 {
 		t.Errorf("refusing an 8 MiB bomb with a 1 MiB limit allocated %d bytes", alloc)
 	}
-	if _, err := s.UnsignObject(token, 0); !errors.Is(err, signing.ErrPayloadTooLarge) {
+	if _, err := s.UnsignObject(token, signing.NoMaxAge); !errors.Is(err, signing.ErrPayloadTooLarge) {
 		t.Errorf("UnsignObject: err = %v", err)
 	}
 
 	limit := 1000
 	small := mustTimestampSigner(t, signing.Options{Key: "k", MaxDecompressedSize: limit})
 	at := small.SignPayload(bytes.Repeat([]byte("a"), limit), true)
-	if b, err := small.UnsignPayload(at, 0); err != nil || len(b) != limit {
+	if b, err := small.UnsignPayload(at, signing.NoMaxAge); err != nil || len(b) != limit {
 		t.Errorf("exactly the limit: %d bytes, %v", len(b), err)
 	}
 	over := small.SignPayload(bytes.Repeat([]byte("a"), limit+1), true)
-	if _, err := small.UnsignPayload(over, 0); !errors.Is(err, signing.ErrPayloadTooLarge) {
+	if _, err := small.UnsignPayload(over, signing.NoMaxAge); !errors.Is(err, signing.ErrPayloadTooLarge) {
 		t.Errorf("one byte over: err = %v", err)
 	}
-	if b, err := s.UnsignPayload(over, 0); err != nil || len(b) != limit+1 {
+	if b, err := s.UnsignPayload(over, signing.NoMaxAge); err != nil || len(b) != limit+1 {
 		t.Errorf("default limit: %d bytes, %v", len(b), err)
 	}
 }
@@ -563,7 +563,7 @@ func TestCompressOnlyWhenItSavesTwoBytes(t *testing.T) {
 		if compressed := strings.HasPrefix(token, "."); compressed != (saved == 2) {
 			t.Errorf("zlib saves %d bytes on %q: compressed = %v", saved, data, compressed)
 		}
-		if b, err := s.UnsignPayload(token, 0); err != nil || !bytes.Equal(b, data) {
+		if b, err := s.UnsignPayload(token, signing.NoMaxAge); err != nil || !bytes.Equal(b, data) {
 			t.Errorf("round trip: %q, %v", b, err)
 		}
 		found[saved] = true
@@ -606,7 +606,7 @@ func TestLoadsMaxAge(t *testing.T) {
 	if _, err := signing.Loads(old, "k", "", time.Hour); !errors.Is(err, signing.ErrSignatureExpired) {
 		t.Errorf("two-hour-old token with max age 1h: err = %v", err)
 	}
-	if _, err := signing.Loads(old, "k", "", 0); err != nil {
+	if _, err := signing.Loads(old, "k", "", signing.NoMaxAge); err != nil {
 		t.Errorf("no max age: %v", err)
 	}
 }
@@ -677,7 +677,7 @@ func TestCompressBothEncoders(t *testing.T) {
 		if !strings.HasPrefix(token, ".") {
 			t.Errorf("%d bytes of repetitive JSON not compressed", n)
 		}
-		if got, err := s.UnsignPayload(token, 0); err != nil || !bytes.Equal(got, data) {
+		if got, err := s.UnsignPayload(token, signing.NoMaxAge); err != nil || !bytes.Equal(got, data) {
 			t.Errorf("%d bytes: round trip gave %d bytes, %v", n, len(got), err)
 		}
 	}

@@ -2,6 +2,7 @@ package signing
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -75,12 +76,18 @@ func (t *TimestampSigner) unsign(signed string) (value string, ts int64, err err
 	return v[:i], ts, nil
 }
 
-// Unsign verifies signed and returns the value. If maxAge is positive, a
-// signature more than maxAge old fails with an error matching
-// ErrSignatureExpired (and ErrBadSignature). As in Django, the age is the
-// current time, with its fraction, minus the whole-second timestamp, and
-// the signature expires only when the age is strictly greater than
-// maxAge. maxAge <= 0 means no age check (Django's max_age=None).
+// NoMaxAge, given as the maximum age, turns the age check off: Django's
+// max_age=None. Every other value, zero and negative ones included, is a
+// limit.
+const NoMaxAge time.Duration = math.MaxInt64
+
+// Unsign verifies signed and returns the value. A signature more than
+// maxAge old fails with an error matching ErrSignatureExpired (and
+// ErrBadSignature). As in Django, the age is the current time, with its
+// fraction, minus the whole-second timestamp, and the signature expires
+// when the age is strictly greater than maxAge; so a zero or negative
+// maxAge rejects every signature made before now (Django's max_age=0).
+// Pass NoMaxAge for no age check.
 func (t *TimestampSigner) Unsign(signed string, maxAge time.Duration) (string, error) {
 	v, ts, err := t.unsign(signed)
 	if err != nil {
@@ -93,7 +100,7 @@ func (t *TimestampSigner) Unsign(signed string, maxAge time.Duration) (string, e
 }
 
 func (t *TimestampSigner) checkAge(ts int64, maxAge time.Duration) error {
-	if maxAge <= 0 {
+	if maxAge == NoMaxAge {
 		return nil
 	}
 	// Sub saturates instead of overflowing for absurd timestamps.

@@ -128,7 +128,7 @@ func decimalTime(t *testing.T, s string) time.Time {
 func (r rawVal) duration(t *testing.T) time.Duration {
 	t.Helper()
 	if r.isNull() {
-		return 0
+		return NoMaxAge // max_age=None
 	}
 	s := string(r)
 	if strings.HasPrefix(s, `"`) {
@@ -319,9 +319,8 @@ func TestVectorsTimestampSigner(t *testing.T) {
 			opts.Now = fixedClock(chk["now"].instant(t))
 			s, _ := NewTimestampSigner(opts)
 			maxAge := chk["max_age"].duration(t)
-			// Django's max_age=0 means "expired unless the age is <= 0";
-			// here 0 means no check. The vectors use 0 only where the
-			// signature is younger than 0 seconds, where both accept.
+			// Django's max_age=0 means "expired unless the age is <= 0",
+			// as here; None (NoMaxAge) means no check.
 			got, err := s.Unsign(signed, maxAge)
 			switch want := chk["result"].str(t); want {
 			case "ok":
@@ -363,14 +362,14 @@ func TestVectorsDumps(t *testing.T) {
 		wantToken := out["token"].str(t)
 		checkCompressedToken(t, s, obj, token, wantToken)
 		for name, tok := range map[string]string{"Go's token": token, "Django's token": wantToken} {
-			v, err := s.UnsignObject(tok, 0)
+			v, err := s.UnsignObject(tok, NoMaxAge)
 			if err != nil {
 				t.Fatalf("UnsignObject(%s): %v", name, err)
 			}
 			if got := marshal(t, v); got != wantJSON {
 				t.Errorf("%s decodes to %s, want %s", name, got, wantJSON)
 			}
-			v, err = Loads(tok, f.Meta.SecretKey, salt, 0)
+			v, err = Loads(tok, f.Meta.SecretKey, salt, NoMaxAge)
 			if err != nil {
 				t.Fatalf("Loads(%s): %v", name, err)
 			}
@@ -416,7 +415,7 @@ func checkCompressedToken(t *testing.T, s *TimestampSigner, obj any, got, want s
 
 func TestVectorsLoadsRawUTF8(t *testing.T) {
 	forEachCase(t, "dumps_loads.json", "loads_raw_utf8_json", func(t *testing.T, f vectorFile, c vectorCase) {
-		v, err := Loads(c.Inputs["token"].str(t), f.Meta.SecretKey, "", 0)
+		v, err := Loads(c.Inputs["token"].str(t), f.Meta.SecretKey, "", NoMaxAge)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -444,12 +443,12 @@ func TestVectorsKeyRotation(t *testing.T) {
 		const foobar = `{"foo":"bar"}`
 
 		// signing.loads with fallbacks accepts the old key's token...
-		v, err := Loads(in["old_dumps_token"].str(t), key, "", 0, fallbacks...)
+		v, err := Loads(in["old_dumps_token"].str(t), key, "", NoMaxAge, fallbacks...)
 		if err != nil || marshal(t, v) != foobar {
 			t.Errorf("Loads with fallback = %v, %v", v, err)
 		}
 		// ...and without them rejects it.
-		if _, err := Loads(in["old_dumps_token"].str(t), key, "", 0); !errors.Is(err, ErrBadSignature) {
+		if _, err := Loads(in["old_dumps_token"].str(t), key, "", NoMaxAge); !errors.Is(err, ErrBadSignature) {
 			t.Errorf("Loads without fallback: err = %v, want ErrBadSignature", err)
 		}
 		// Session data and signed-cookie sessions: the same scheme, other salts.
@@ -461,12 +460,12 @@ func TestVectorsKeyRotation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := s.UnsignPayload(in[name].str(t), 0)
+			b, err := s.UnsignPayload(in[name].str(t), NoMaxAge)
 			if err != nil || string(b) != foobar {
 				t.Errorf("%s: UnsignPayload = %s, %v", name, b, err)
 			}
 			only, _ := NewTimestampSigner(Options{Key: key, Salt: salt})
-			if _, err := only.UnsignPayload(in[name].str(t), 0); !errors.Is(err, ErrBadSignature) {
+			if _, err := only.UnsignPayload(in[name].str(t), NoMaxAge); !errors.Is(err, ErrBadSignature) {
 				t.Errorf("%s without fallback: err = %v", name, err)
 			}
 		}
@@ -503,7 +502,7 @@ func TestVectorsSessionEncode(t *testing.T) {
 		want := out["session_data"].str(t)
 		checkCompressedToken(t, s, session, data, want)
 		for name, tok := range map[string]string{"Go's": data, "Django's": want} {
-			b, err := s.UnsignPayload(tok, 0)
+			b, err := s.UnsignPayload(tok, NoMaxAge)
 			if err != nil || string(b) != wantJSON {
 				t.Errorf("UnsignPayload(%s) = %s, %v; want %s", name, b, err, wantJSON)
 			}
@@ -527,7 +526,7 @@ func TestVectorsSessionDecodeBad(t *testing.T) {
 		}
 		data := c.Inputs["session_data"].str(t)
 		logged := string(c.Outputs["security_log"]) != "[]"
-		b, err := s.UnsignPayload(data, 0)
+		b, err := s.UnsignPayload(data, NoMaxAge)
 		if logged {
 			if !errors.Is(err, ErrBadSignature) {
 				t.Errorf("UnsignPayload = %q, %v; want ErrBadSignature (Django logs it)", b, err)
@@ -540,7 +539,7 @@ func TestVectorsSessionDecodeBad(t *testing.T) {
 		if o, err := pyjson.DecodeObject(b); err == nil {
 			t.Errorf("DecodeObject(%q) = %v, want an error", b, o.Keys())
 		}
-		if _, err := s.UnsignObject(data, 0); !errors.Is(err, ErrMalformed) || errors.Is(err, ErrBadSignature) {
+		if _, err := s.UnsignObject(data, NoMaxAge); !errors.Is(err, ErrMalformed) || errors.Is(err, ErrBadSignature) {
 			t.Errorf("UnsignObject: err = %v, want ErrMalformed and not ErrBadSignature", err)
 		}
 	})
