@@ -30,7 +30,9 @@ type DjangoCodec struct {
 	// SecretKey is Django's SECRET_KEY. Required.
 	SecretKey string
 	// FallbackKeys is Django's SECRET_KEY_FALLBACKS: old keys that are still
-	// accepted when decoding.
+	// accepted when decoding. None may be empty: while one is, Encode and
+	// Decode fail (and so decode nothing), since data signed with an empty
+	// key could be made by anyone.
 	FallbackKeys []string
 	// Salt defaults to DjangoSessionSalt. A Django SessionStore subclass
 	// with another class name uses "django.contrib.sessions." + its name.
@@ -46,6 +48,12 @@ func (c *DjangoCodec) init() {
 		if c.SecretKey == "" {
 			c.err = errors.New("sessionkit: DjangoCodec.SecretKey is empty; set it to the Django app's SECRET_KEY")
 			return
+		}
+		for i, k := range c.FallbackKeys {
+			if k == "" {
+				c.err = fmt.Errorf("sessionkit: DjangoCodec.FallbackKeys[%d] is empty (SECRET_KEY_FALLBACKS); remove it, or set it to the old SECRET_KEY: %w", i, signing.ErrEmptyKey)
+				return
+			}
 		}
 		salt := c.Salt
 		if salt == "" {
@@ -75,7 +83,8 @@ func (c *DjangoCodec) Decode(b []byte) (*pyjson.Object, error) {
 	if c.init(); c.err != nil {
 		return nil, c.err
 	}
-	js, err := c.signer.UnsignPayload(string(b), 0)
+	// Django's session decode has no age limit: the store's expiry rules.
+	js, err := c.signer.UnsignPayload(string(b), signing.NoMaxAge)
 	if err != nil {
 		return nil, fmt.Errorf("session data corrupted: %w", err)
 	}

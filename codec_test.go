@@ -98,3 +98,31 @@ func TestDjangoCodecCompressesLargeSessions(t *testing.T) {
 		}
 	}
 }
+
+// A DjangoCodec with an empty fallback key decodes nothing: session data
+// signed under the empty key, which anyone can make, would otherwise
+// decode. Splitting an unset SECRET_KEY_FALLBACKS on commas gives one.
+func TestDjangoCodecEmptyFallbackKey(t *testing.T) {
+	forger, err := signing.NewTimestampSigner(signing.Options{Key: "x", Salt: sessionkit.DjangoSessionSalt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same token under the empty key: Django's salted HMAC of the body.
+	tok := forger.SignPayload([]byte(`{"_auth_user_id":"1"}`), false)
+	body := tok[:strings.LastIndexByte(tok, ':')]
+	mac, err := signing.SaltedHMAC(sessionkit.DjangoSessionSalt+"signer", body, "", "sha256")
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := body + ":" + signing.B64Encode(mac)
+
+	c := &sessionkit.DjangoCodec{SecretKey: testSecret, FallbackKeys: strings.Split("", ",")}
+	if got, err := c.Decode([]byte(forged)); err == nil {
+		t.Fatalf("Decode accepted data signed with the empty key: %v", got)
+	} else if !errors.Is(err, signing.ErrEmptyKey) || !strings.HasPrefix(err.Error(), "sessionkit: DjangoCodec.FallbackKeys[0] is empty") {
+		t.Errorf("Decode: err = %v, want one naming DjangoCodec.FallbackKeys[0]", err)
+	}
+	if _, err := c.Encode(&pyjson.Object{}); !errors.Is(err, signing.ErrEmptyKey) {
+		t.Errorf("Encode: err = %v, want ErrEmptyKey", err)
+	}
+}

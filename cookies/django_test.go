@@ -3,6 +3,7 @@ package cookies
 import (
 	"encoding/hex"
 	"encoding/json"
+	"github.com/sessionkit/sessionkit/signing"
 	"math/rand/v2"
 	"net/http/httptest"
 	"reflect"
@@ -462,7 +463,7 @@ func TestDjangoSignedCookies(t *testing.T) {
 	outcomes := map[string]int{}
 	for i, rd := range reads {
 		reader := &Signer{SecretKey: djangoSecretKey, LegacySalt: true, Now: fixedClock(rd.now)}
-		var maxAge time.Duration
+		maxAge := signing.NoMaxAge // Django's max_age=None
 		if rd.maxAge != nil {
 			maxAge = time.Duration(*rd.maxAge * float64(time.Second))
 		}

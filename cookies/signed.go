@@ -45,7 +45,10 @@ type Signer struct {
 	SecretKey string
 
 	// FallbackKeys are Django's SECRET_KEY_FALLBACKS (Django 4.1+): older
-	// keys that still verify cookies. Signing always uses SecretKey.
+	// keys that still verify cookies. Signing always uses SecretKey. None
+	// may be empty: Sign, Unsign, Set and Get fail, and verify nothing,
+	// while one is (a cookie signed with an empty key could be made by
+	// anyone).
 	FallbackKeys []string
 
 	// LegacySalt selects the legacy salt scheme (name + salt) for signing
@@ -98,6 +101,10 @@ func (s *Signer) signer(signerSalt string) (*signing.TimestampSigner, error) {
 	if len(s.FallbackKeys) > 0 {
 		fallbacks = make([]string, len(s.FallbackKeys))
 		for i, k := range s.FallbackKeys {
+			// The prefix would make an empty key look set: check first.
+			if k == "" {
+				return nil, fmt.Errorf("cookies: Signer.FallbackKeys[%d] is empty (SECRET_KEY_FALLBACKS); remove it, or set it to the old SECRET_KEY: %w", i, signing.ErrEmptyKey)
+			}
 			fallbacks[i] = cookieKeyPrefix + k
 		}
 	}
@@ -124,8 +131,10 @@ func (s *Signer) Sign(name, value, salt string) (string, error) {
 }
 
 // Unsign verifies signed, the value of cookie name, with salt and returns
-// the value that was signed. maxAge > 0 also rejects a signature older than
-// maxAge. The error wraps signing.ErrBadSignature when the signature does
+// the value that was signed. A signature older than maxAge is rejected;
+// signing.NoMaxAge turns the check off (Django's max_age=None), and zero or
+// a negative age rejects every signature made before now (Django's
+// max_age=0). The error wraps signing.ErrBadSignature when the signature does
 // not match (any key, the schemes the Signer accepts), and
 // signing.ErrSignatureExpired — which also matches ErrBadSignature — when it
 // matches but is too old. A signature that matches over a value without a

@@ -120,7 +120,7 @@ func TestVectorsSignedCookie(t *testing.T) {
 			}
 			for _, ch := range c.Checks {
 				s := vectorSigner(version, pyTime(ch.Now))
-				var maxAge time.Duration
+				maxAge := signing.NoMaxAge
 				if ch.MaxAge != nil {
 					maxAge = time.Duration(*ch.MaxAge * float64(time.Second))
 				}
@@ -145,7 +145,7 @@ func TestSaltSchemeInterop(t *testing.T) {
 	legacy, _ := loadSigned(t, "django-4.2.28")
 	v2, _ := loadSigned(t, "django-5.2.18")
 	read := func(s *Signer, c signedCase) (string, error) {
-		return s.Unsign(c.Inputs.Name, c.Outputs.CookieValue, c.Inputs.Salt, 0)
+		return s.Unsign(c.Inputs.Name, c.Outputs.CookieValue, c.Inputs.Salt, signing.NoMaxAge)
 	}
 	for i := range legacy {
 		l, v := legacy[i], v2[i]
@@ -184,7 +184,7 @@ func TestSaltSchemeInterop(t *testing.T) {
 		if (x == y) != tc.want {
 			t.Errorf("LegacySalt=%v: Sign(ab,c)=%q Sign(a,bc)=%q", tc.legacy, x, y)
 		}
-		_, err := s.Unsign("a", x, "bc", 0)
+		_, err := s.Unsign("a", x, "bc", signing.NoMaxAge)
 		if (err == nil) != tc.want {
 			t.Errorf("LegacySalt=%v: cookie ab/c read as a/bc: %v", tc.legacy, err)
 		}
@@ -230,7 +230,7 @@ func TestCanSetAndReadSignedCookies(t *testing.T) {
 		t.Errorf("header %q does not start with c=hello:", line)
 	}
 	r := newRequest(strings.SplitN(line, "; ", 2)[0])
-	if v, err := s.Get(r, "c", "", 0); err != nil || v != "hello" {
+	if v, err := s.Get(r, "c", "", signing.NoMaxAge); err != nil || v != "hello" {
 		t.Errorf("Get = %q, %v", v, err)
 	}
 }
@@ -242,10 +242,10 @@ func TestCanUseSalt(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := newRequest("a=" + signed)
-	if v, err := s.Get(r, "a", "one", 0); err != nil || v != "hello" {
+	if v, err := s.Get(r, "a", "one", signing.NoMaxAge); err != nil || v != "hello" {
 		t.Errorf("salt one: %q, %v", v, err)
 	}
-	if _, err := s.Get(r, "a", "two", 0); !errors.Is(err, signing.ErrBadSignature) {
+	if _, err := s.Get(r, "a", "two", signing.NoMaxAge); !errors.Is(err, signing.ErrBadSignature) {
 		t.Errorf("salt two: err = %v, want a bad signature", err)
 	}
 }
@@ -261,20 +261,20 @@ func TestDetectsTampering(t *testing.T) {
 		"hello",
 		"",
 	} {
-		if v, err := s.Unsign("c", bad, "", 0); !errors.Is(err, signing.ErrBadSignature) {
+		if v, err := s.Unsign("c", bad, "", signing.NoMaxAge); !errors.Is(err, signing.ErrBadSignature) {
 			t.Errorf("Unsign(%q) = %q, %v; want a bad signature", bad, v, err)
 		}
 	}
 	// The cookie name is part of the salt: a cookie moved to another name
 	// does not verify.
-	if _, err := s.Unsign("d", signed, "", 0); !errors.Is(err, signing.ErrBadSignature) {
+	if _, err := s.Unsign("d", signed, "", signing.NoMaxAge); !errors.Is(err, signing.ErrBadSignature) {
 		t.Errorf("cookie c read as d: %v", err)
 	}
 }
 
 func TestMissingSignedCookie(t *testing.T) {
 	s := &Signer{SecretKey: djangoSecretKey}
-	_, err := s.Get(newRequest("other=1"), "c", "", 0)
+	_, err := s.Get(newRequest("other=1"), "c", "", signing.NoMaxAge)
 	if !errors.Is(err, http.ErrNoCookie) || errors.Is(err, signing.ErrBadSignature) {
 		t.Errorf("err = %v, want http.ErrNoCookie only", err)
 	}
@@ -289,7 +289,7 @@ func TestMaxAgeArgument(t *testing.T) {
 	for _, tc := range []struct {
 		maxAge  time.Duration
 		expired bool
-	}{{12 * time.Second, false}, {11 * time.Second, false}, {10 * time.Second, true}, {0, false}} {
+	}{{12 * time.Second, false}, {11 * time.Second, false}, {10 * time.Second, true}, {0, true}, {-time.Second, true}, {signing.NoMaxAge, false}} {
 		v, err := s.Get(r, "c", "", tc.maxAge)
 		if tc.expired {
 			if !errors.Is(err, signing.ErrSignatureExpired) {
@@ -328,7 +328,7 @@ func TestSignedCookiesWithBinaryKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if v, err := s.Get(newRequest("c="+signed), "c", "", 0); err != nil || v != "hello" {
+	if v, err := s.Get(newRequest("c="+signed), "c", "", signing.NoMaxAge); err != nil || v != "hello" {
 		t.Errorf("Get = %q, %v", v, err)
 	}
 }
@@ -336,16 +336,16 @@ func TestSignedCookiesWithBinaryKey(t *testing.T) {
 func TestSignedCookieFallbackKeys(t *testing.T) {
 	const old = "django-insecure-OLD-rotated-key-fedcba9876543210"
 	signed, _ := (&Signer{SecretKey: old}).Sign("c", "v", "s")
-	if _, err := (&Signer{SecretKey: djangoSecretKey}).Unsign("c", signed, "s", 0); !errors.Is(err, signing.ErrBadSignature) {
+	if _, err := (&Signer{SecretKey: djangoSecretKey}).Unsign("c", signed, "s", signing.NoMaxAge); !errors.Is(err, signing.ErrBadSignature) {
 		t.Errorf("old key accepted without fallback: %v", err)
 	}
 	rotated := &Signer{SecretKey: djangoSecretKey, FallbackKeys: []string{"unrelated", old}}
-	if v, err := rotated.Unsign("c", signed, "s", 0); err != nil || v != "v" {
+	if v, err := rotated.Unsign("c", signed, "s", signing.NoMaxAge); err != nil || v != "v" {
 		t.Errorf("with fallback: %q, %v", v, err)
 	}
 	// Signing uses the current key only.
 	again, _ := rotated.Sign("c", "v", "s")
-	if _, err := (&Signer{SecretKey: old}).Unsign("c", again, "s", 0); !errors.Is(err, signing.ErrBadSignature) {
+	if _, err := (&Signer{SecretKey: old}).Unsign("c", again, "s", signing.NoMaxAge); !errors.Is(err, signing.ErrBadSignature) {
 		t.Errorf("a rotated Signer signed with an old key: %v", err)
 	}
 }
@@ -355,7 +355,7 @@ func TestSignerWithoutKey(t *testing.T) {
 	if _, err := s.Sign("c", "v", ""); err == nil {
 		t.Error("Sign with no SecretKey succeeded")
 	}
-	if _, err := s.Get(newRequest("c=v:1r31eq:abc"), "c", "", 0); err == nil {
+	if _, err := s.Get(newRequest("c=v:1r31eq:abc"), "c", "", signing.NoMaxAge); err == nil {
 		t.Error("Get with no SecretKey succeeded")
 	}
 	if err := s.Set(httptest.NewRecorder(), "c", "v", "", Options{}); err == nil {
@@ -386,8 +386,31 @@ func TestSignedCookieWithoutTimestamp(t *testing.T) {
 	}
 	token := plain.Sign("hello")
 	s := &Signer{SecretKey: djangoSecretKey, LegacyFallback: true}
-	_, err = s.Get(newRequest("c="+token), "c", "", 0)
+	_, err = s.Get(newRequest("c="+token), "c", "", signing.NoMaxAge)
 	if !errors.Is(err, signing.ErrMalformed) || errors.Is(err, signing.ErrBadSignature) {
 		t.Errorf("err = %v, want signing.ErrMalformed only", err)
+	}
+}
+
+// A Signer with an empty fallback key verifies nothing: with it, a cookie
+// signed under the empty key — which anyone can make — would verify.
+// Splitting an unset SECRET_KEY_FALLBACKS on commas gives just that.
+func TestEmptyFallbackKeyVerifiesNothing(t *testing.T) {
+	forger, err := signing.NewTimestampSigner(signing.Options{Key: cookieKeyPrefix + "", Salt: v2Salt("c", "s")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := forger.Sign("admin")
+	s := &Signer{SecretKey: djangoSecretKey, FallbackKeys: strings.Split("", ",")}
+	if v, err := s.Unsign("c", forged, "s", signing.NoMaxAge); err == nil {
+		t.Fatalf("Unsign verified a cookie signed with the empty key: %q", v)
+	} else if !errors.Is(err, signing.ErrEmptyKey) || !strings.HasPrefix(err.Error(), "cookies: Signer.FallbackKeys[0] is empty") {
+		t.Errorf("Unsign: err = %v, want one naming Signer.FallbackKeys[0]", err)
+	}
+	if _, err := s.Get(newRequest("c="+forged), "c", "s", signing.NoMaxAge); !errors.Is(err, signing.ErrEmptyKey) {
+		t.Errorf("Get: err = %v, want ErrEmptyKey", err)
+	}
+	if _, err := s.Sign("c", "v", "s"); !errors.Is(err, signing.ErrEmptyKey) {
+		t.Errorf("Sign: err = %v, want ErrEmptyKey (the configuration is wrong)", err)
 	}
 }
