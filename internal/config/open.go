@@ -46,6 +46,7 @@ func (s *Settings) Open(ctx context.Context, log *slog.Logger) (*sessionkit.Mana
 	if needsKey && s.SecretKey == "" {
 		return nil, nil, fmt.Errorf("%w: the %s engine in %s signs with it; set SECRET_KEY (or --secret-key)", ErrNoSecretKey, s.Engine, s.modeName())
 	}
+	s.warnWeakSecretKeys(log)
 	store, closeStore, err := s.openStore(ctx, log)
 	if err != nil {
 		return nil, nil, err

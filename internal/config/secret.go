@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -73,7 +74,7 @@ func (s *Settings) LoadSecretKey(generate bool) (SecretKeySource, error) {
 		return SecretKeyGiven, nil
 	}
 	path := s.SecretKeyPath()
-	key, err := readSecretKey(path)
+	key, err := ReadSecretKeyFile(path)
 	if err == nil {
 		s.SecretKey = key
 		return SecretKeyFromFile, nil
@@ -87,7 +88,7 @@ func (s *Settings) LoadSecretKey(generate bool) (SecretKeySource, error) {
 	key = NewSecretKey()
 	if err := createFile(path, []byte(key+"\n")); errors.Is(err, fs.ErrExist) {
 		// Another process generated it a moment ago: use that one.
-		key, err = readSecretKey(path)
+		key, err = ReadSecretKeyFile(path)
 		if err != nil {
 			return SecretKeyNone, err
 		}
@@ -101,38 +102,107 @@ func (s *Settings) LoadSecretKey(generate bool) (SecretKeySource, error) {
 }
 
 // createFile creates path with content, mode 0600, unless it exists (an
-// error wrapping fs.ErrExist). The content is written to a temporary file
-// that is then linked into place, so that a process reading path never sees
-// it half-written.
+// error wrapping fs.ErrExist). The content is written to a temporary file,
+// flushed to disk, and then linked into place, and the directory is
+// flushed too, so that a process reading path never sees it half-written
+// and a crash cannot leave an empty key file behind.
 func createFile(path string, content []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".sessionkit-secret-*")
+	dir := filepath.Dir(path)
+	tmp, err := os.CreateTemp(dir, ".sessionkit-secret-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(content)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
+	err = tmp.Chmod(0o600) // CreateTemp's mode already; said for clarity
+	if err == nil {
+		_, err = tmp.Write(content)
 	}
 	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o600)
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		return err
 	}
-	return os.Link(tmp.Name(), path)
+	if err := os.Link(tmp.Name(), path); err != nil {
+		return err
+	}
+	return syncDir(dir)
 }
 
-// readSecretKey reads a key file; it refuses an empty one, which would
-// otherwise sign everything with an empty key.
-func readSecretKey(path string) (string, error) {
-	b, err := os.ReadFile(path)
+// syncDir flushes a directory, so that a name just linked into it lasts.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// maxSecretKeyFile bounds what is read from a secret key file.
+const maxSecretKeyFile = 64 << 10
+
+// ReadSecretKeyFile reads a secret key from the file at path, as
+// --secret-key-file names it: the file's content without surrounding white
+// space. It refuses a symbolic link (the file is opened without following
+// one), anything but a regular file, a file owned by another user, and a
+// file that group or others may read or write (run chmod 600 on it), as
+// well as an empty file. Errors wrapping fs.ErrNotExist mean there is no
+// file.
+func ReadSecretKeyFile(path string) (string, error) {
+	b, err := readPrivateFile(path, maxSecretKeyFile)
 	if err != nil {
 		return "", err
 	}
 	key := strings.TrimSpace(string(b))
 	if key == "" {
-		return "", fmt.Errorf("the secret key file %s is empty; delete it to have a new key generated, or set SECRET_KEY", path)
+		return "", fmt.Errorf("config: the secret key file %s is empty; delete it to have a new key generated, or set SECRET_KEY", path)
 	}
 	return key, nil
+}
+
+// WeakSecretKey says why key is a weak secret by Django's rule (check
+// security.W009): shorter than 50 characters, fewer than 5 different
+// characters, or made by startproject for development ("django-insecure-").
+// It returns "" for a key that passes.
+func WeakSecretKey(key string) string {
+	unique := map[rune]bool{}
+	n := 0
+	for _, r := range key {
+		unique[r] = true
+		n++
+	}
+	switch {
+	case n < 50:
+		return fmt.Sprintf("it has %d characters, fewer than 50", n)
+	case len(unique) < 5:
+		return fmt.Sprintf("it has %d different characters, fewer than 5", len(unique))
+	case strings.HasPrefix(key, "django-insecure-"):
+		return "it starts with django-insecure-, the prefix of a development key"
+	}
+	return ""
+}
+
+// warnWeakSecretKeys logs one warning if SecretKey or any of
+// SecretKeyFallbacks is weak by Django's rule (see WeakSecretKey). It warns
+// and does not refuse, as Django's check does.
+func (s *Settings) warnWeakSecretKeys(log *slog.Logger) {
+	var weak []any
+	if why := WeakSecretKey(s.SecretKey); s.SecretKey != "" && why != "" {
+		weak = append(weak, "SECRET_KEY", why)
+	}
+	for i, k := range s.SecretKeyFallbacks {
+		if why := WeakSecretKey(k); why != "" {
+			weak = append(weak, fmt.Sprintf("SECRET_KEY_FALLBACKS[%d]", i), why)
+		}
+	}
+	if weak != nil {
+		log.Warn("config: a secret key is weak: use at least 50 random characters, as a generated key has (leave SECRET_KEY unset to have one generated)", weak...)
+	}
 }
