@@ -90,7 +90,7 @@ print(json.dumps({"go": dict(go.items()), "key": s.session_key}))
 	if err != nil {
 		t.Fatalf("Load of Django's session: %v", err)
 	}
-	payload, err := signer.UnsignPayload(string(rec.Data), 0)
+	payload, err := signer.UnsignPayload(string(rec.Data), signing.NoMaxAge)
 	if err != nil || string(payload) != `{"from":"django","_session_expiry":600}` {
 		t.Errorf("Django's session decodes to %s, %v", payload, err)
 	}

@@ -168,7 +168,7 @@ func (s *Server) cookiesPage(w http.ResponseWriter, r *http.Request) {
 // readSigned is get_signed_cookie(key, salt=salt, max_age=maxAge).
 func (s *Server) readSigned(r *http.Request, key, salt, maxAge string) *signedResult {
 	res := &signedResult{Key: key, Salt: salt}
-	var age time.Duration
+	age := signing.NoMaxAge // no max_age: Django's None
 	if maxAge != "" {
 		n, err := strconv.ParseInt(maxAge, 10, 64)
 		if err != nil || n < 0 || n > int64(maxExpiry/time.Second) {

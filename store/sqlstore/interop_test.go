@@ -253,7 +253,7 @@ func TestDjangoWritesGoReads(t *testing.T) {
 				if lo, hi := start.Add(c.age-time.Second), time.Now().Add(c.age+time.Second); got.Expiry.Before(lo) || got.Expiry.After(hi) {
 					t.Errorf("%s: Expiry %v is not about now + %v", c.label, got.Expiry, c.age)
 				}
-				payload, err := signer.UnsignPayload(string(got.Data), 0)
+				payload, err := signer.UnsignPayload(string(got.Data), signing.NoMaxAge)
 				if err != nil {
 					t.Errorf("%s: the loaded data is not a valid Django token: %v", c.label, err)
 					continue
@@ -352,7 +352,7 @@ func TestGoWritesDjangoReads(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Load of the session Django saved: %v", err)
 			}
-			payload, err := signer.UnsignPayload(string(got.Data), 0)
+			payload, err := signer.UnsignPayload(string(got.Data), signing.NoMaxAge)
 			if err != nil || !reflect.DeepEqual(decodeJSON(t, payload), decodeJSON(t, []byte(`{"a":1,"django":"was here"}`))) {
 				t.Errorf("after Django's save, Go loads %s, %v", payload, err)
 			}
