@@ -26,6 +26,7 @@ func newCookieStore(s *Settings, log *slog.Logger) (*cookiestore.Store, error) {
 	st, err := cookiestore.New(cookiestore.Config{
 		SecretKey:    s.SecretKey,
 		FallbackKeys: s.SecretKeyFallbacks,
+		CookieName:   s.CookieName,
 		Django:       s.Django,
 		MaxAge:       s.CookieAge,
 		Logger:       log,

@@ -31,23 +31,39 @@
 //
 // # Native mode
 //
-// Without Config.Django the session is sealed with AES-256-GCM under a key
-// derived from Config.SecretKey with HKDF-SHA256 and a label naming this
-// use, so the client can neither read nor alter it. The cookie value is
-// base64url without padding of
+// Without Config.Django the session is sealed with XAES-256-GCM
+// (c2sp.org/XAES-256-GCM: AES-256-GCM under a key derived per value from a
+// 192-bit random nonce) under a key derived from Config.SecretKey with
+// HKDF-SHA256 and a label naming this use, so the client can neither read
+// nor alter it. The cookie value is base64url without padding of
 //
-//	version (1 byte) | key id (1 byte) | nonce (12 bytes) | sealed(issued, expiry, data) | tag (16 bytes)
+//	version 2 (1 byte) | key id (4 bytes) | nonce (24 bytes) | sealed(issued, expiry, data) | tag (16 bytes)
 //
-// with a fresh random nonce per value and the version and key id
-// authenticated too. Record.Expiry is sealed inside and enforced by Load,
-// unlike Django; so is Config.MaxAge, counted from when the value was
-// issued, which bounds the life of any cookie whatever expiry the session
-// asked for. The key id, derived from the secret, lets Load pick the key
-// among Config.FallbackKeys without trial decryption. The data is not
-// compressed: compressing secrets next to attacker-chosen data before
-// encryption leaks them through the length (CRIME, BREACH). A single key
-// must not seal more than about 2³² values (the limit of random 96-bit
-// nonces): rotate it long before.
+// with a fresh random nonce per value. The version, the key id and
+// Config.CookieName are authenticated too, so a value issued for one cookie
+// (sessionid) is refused by a store for another (admin_sessionid) even
+// under the same secret. Random 192-bit nonces do not repeat in any number
+// of values a key will seal, so a key needs no rotation for that reason.
+// Record.Expiry is sealed inside and enforced by Load, unlike Django; so
+// is Config.MaxAge, counted from when the value was issued, which bounds
+// the life of any cookie whatever expiry the session asked for. The key
+// id, derived from the secret, lets Load skip the keys among
+// Config.FallbackKeys that cannot have sealed a value; if two keys share
+// an id, Load tries both. The data is not compressed: compressing secrets
+// next to attacker-chosen data before encryption leaks them through the
+// length (CRIME, BREACH).
+//
+// # The first native format, during the upgrade
+//
+// Values of the first native format (version 1: AES-256-GCM with a random
+// 96-bit nonce and a 1-byte key id, not bound to the cookie name) are
+// still accepted by Load, so that nobody is logged out by the upgrade; the
+// next save re-seals the session in version 2. Every version 1 value
+// expires at most Config.MaxAge after it was issued, so once MaxAge has
+// passed since the upgrade none can still be valid: set Config.RejectV1
+// then to refuse them (a version 1 value still lets a session cookie of
+// one store be used with another store that shares its secret). A later
+// release removes version 1, and RejectV1 with it.
 //
 // # Revocation
 //
@@ -78,15 +94,17 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/hkdf"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"github.com/sessionkit/sessionkit/cookies"
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/sessionkit/sessionkit/cookies"
 
 	"github.com/sessionkit/sessionkit"
 	"github.com/sessionkit/sessionkit/signing"
@@ -109,19 +127,30 @@ var ErrTooLarge = fmt.Errorf("cookiestore: session too large for a cookie: %w", 
 
 // Labels that separate the keys derived from one secret (HKDF info).
 const (
-	sealLabel  = "sessionkit/cookiestore v1: AES-256-GCM session cookie"
-	keyIDLabel = "sessionkit/cookiestore v1: key id"
+	sealLabel    = "sessionkit/cookiestore v2: XAES-256-GCM session cookie"
+	keyIDLabel   = "sessionkit/cookiestore v2: key id"
+	sealLabelV1  = "sessionkit/cookiestore v1: AES-256-GCM session cookie"
+	keyIDLabelV1 = "sessionkit/cookiestore v1: key id"
 )
 
-// Native format: version, key id, then GCM's nonce, ciphertext and tag
-// around two timestamps and the data.
+// Native formats: version, key id, nonce, then the ciphertext and tag
+// around two timestamps and the data. Version 2 is written; version 1 is
+// still read (see the package documentation).
 const (
-	version    = 1
-	headerLen  = 2
-	nonceLen   = 12
+	version     = 2
+	keyIDLen    = 4
+	headerLen   = 1 + keyIDLen
+	nonceLen    = xaesNonceSize
+	minNativeV2 = headerLen + nonceLen + stampsLen + tagLen
+
+	versionV1   = 1
+	headerLenV1 = 2
+	nonceLenV1  = 12
+	minNativeV1 = headerLenV1 + nonceLenV1 + stampsLen + tagLen
+
 	tagLen     = 16
 	stampsLen  = 16
-	minNative  = headerLen + nonceLen + stampsLen + tagLen
+	minNative  = minNativeV1           // the shortest value of either version
 	minEncoded = (minNative*8 + 5) / 6 // base64 length of the shortest value
 )
 
@@ -153,6 +182,19 @@ type Config struct {
 	// age. Default: DefaultMaxAge (two weeks).
 	MaxAge time.Duration
 
+	// CookieName is the name of the session cookie, the Manager's
+	// CookieName (Django's SESSION_COOKIE_NAME). Native values are bound
+	// to it: a value issued by a store for one cookie name does not load
+	// in a store for another, whatever their secrets. Django mode ignores
+	// it, as Django does. Default: "sessionid".
+	CookieName string
+
+	// RejectV1 refuses native values of the first format (see the package
+	// documentation), which Load otherwise still accepts so that sessions
+	// survive the upgrade. Set it once Config.MaxAge has passed since the
+	// upgrade. Default: accepted.
+	RejectV1 bool
+
 	// Now returns the current time. Default: time.Now.
 	Now func() time.Time
 
@@ -170,11 +212,22 @@ type Store struct {
 	log    *slog.Logger
 
 	signer *signing.TimestampSigner // Django mode
-	keys   []sealKey                // native mode: SecretKey, then FallbackKeys
+
+	// Native mode: SecretKey, then FallbackKeys.
+	keys     []sealKey
+	keysV1   []sealKeyV1 // nil with RejectV1
+	rejectV1 bool
 }
 
-// sealKey is one secret's AEAD and key id.
+// sealKey is one secret's XAES-256-GCM and key id.
 type sealKey struct {
+	id   [keyIDLen]byte
+	aead *xaes
+	aad  []byte // what its values authenticate besides their content: header, cookie name
+}
+
+// sealKeyV1 is one secret's key of the first native format.
+type sealKeyV1 struct {
 	id   byte
 	aead cipher.AEAD
 }
@@ -186,15 +239,23 @@ var (
 )
 
 // New returns a Store for cfg. It fails if cfg.SecretKey or one of
-// cfg.FallbackKeys is empty, or cfg.MaxAge is negative.
+// cfg.FallbackKeys is empty, cfg.MaxAge is negative, or cfg.CookieName is
+// not a cookie name.
 func New(cfg Config) (*Store, error) {
 	if cfg.SecretKey == "" {
 		return nil, errors.New("cookiestore: Config.SecretKey is empty: set it to Django's SECRET_KEY, or to a long random secret")
 	}
 	for i, k := range cfg.FallbackKeys {
 		if k == "" {
-			return nil, fmt.Errorf("cookiestore: Config.FallbackKeys[%d] is empty: remove it", i)
+			return nil, fmt.Errorf("cookiestore: Config.FallbackKeys[%d] is empty (SECRET_KEY_FALLBACKS): remove it, or set it to the old SECRET_KEY", i)
 		}
+	}
+	name := cfg.CookieName
+	if name == "" {
+		name = sessionkit.DefaultCookieName
+	}
+	if strings.ContainsAny(name, "=; \t\r\n,\"") || len(name) > 4096 {
+		return nil, fmt.Errorf("cookiestore: Config.CookieName %q is not a cookie name: use the Manager's CookieName", name)
 	}
 	s := &Store{django: cfg.Django, maxAge: cfg.MaxAge, now: cfg.Now, log: cfg.Logger}
 	if s.maxAge == 0 {
@@ -219,34 +280,73 @@ func New(cfg Config) (*Store, error) {
 		s.signer = signer
 		return s, nil
 	}
+	s.rejectV1 = cfg.RejectV1
+	seen := map[string]bool{}
 	for _, secret := range append([]string{cfg.SecretKey}, cfg.FallbackKeys...) {
-		k, err := newSealKey(secret)
+		if seen[secret] {
+			continue // the same key twice: one try is enough
+		}
+		seen[secret] = true
+		k, err := newSealKey(secret, name)
 		if err != nil {
 			return nil, fmt.Errorf("cookiestore: %w", err)
 		}
 		s.keys = append(s.keys, k)
+		if !s.rejectV1 {
+			k1, err := newSealKeyV1(secret)
+			if err != nil {
+				return nil, fmt.Errorf("cookiestore: %w", err)
+			}
+			s.keysV1 = append(s.keysV1, k1)
+		}
 	}
 	return s, nil
 }
 
-func newSealKey(secret string) (sealKey, error) {
+// newSealKey derives the key of secret for a store of cookieName.
+func newSealKey(secret, cookieName string) (sealKey, error) {
 	key, err := hkdf.Key(sha256.New, []byte(secret), nil, sealLabel, 32)
 	if err != nil {
 		return sealKey{}, err
 	}
-	id, err := hkdf.Key(sha256.New, []byte(secret), nil, keyIDLabel, 1)
+	k := sealKey{id: keyID(secret)}
+	k.aad = append(append([]byte{version}, k.id[:]...), cookieName...)
+	k.aead, err = newXAES(key)
+	return k, err
+}
+
+// keyID is the key id of a secret in version 2 values.
+func keyID(secret string) [keyIDLen]byte {
+	id, err := hkdf.Key(sha256.New, []byte(secret), nil, keyIDLabel, keyIDLen)
 	if err != nil {
-		return sealKey{}, err
+		panic("cookiestore: " + err.Error()) // HKDF-SHA256 gives 4 bytes
+	}
+	return [keyIDLen]byte(id)
+}
+
+func newSealKeyV1(secret string) (sealKeyV1, error) {
+	key, err := hkdf.Key(sha256.New, []byte(secret), nil, sealLabelV1, 32)
+	if err != nil {
+		return sealKeyV1{}, err
 	}
 	block, err := aes.NewCipher(key)
 	if err != nil {
-		return sealKey{}, err
+		return sealKeyV1{}, err
 	}
-	aead, err := cipher.NewGCMWithRandomNonce(block)
+	aead, err := cipher.NewGCM(block)
 	if err != nil {
-		return sealKey{}, err
+		return sealKeyV1{}, err
 	}
-	return sealKey{id: id[0], aead: aead}, nil
+	return sealKeyV1{id: keyIDV1(secret), aead: aead}, nil
+}
+
+// keyIDV1 is the key id of a secret in version 1 values.
+func keyIDV1(secret string) byte {
+	id, err := hkdf.Key(sha256.New, []byte(secret), nil, keyIDLabelV1, 1)
+	if err != nil {
+		panic("cookiestore: " + err.Error())
+	}
+	return id[0]
 }
 
 // NewKey returns "": Create ignores its key, the cookie value being the
@@ -355,24 +455,28 @@ func (s *Store) loadNative(ctx context.Context, value string) (sessionkit.Record
 	raw, err := b64.DecodeString(value)
 	// encoding/base64 skips '\r' and '\n': a value longer than the
 	// encoding of what it decodes to had some, and is not the one issued.
-	if err != nil || b64.EncodedLen(len(raw)) != len(value) || len(raw) < minNative || raw[0] != version {
+	ok := err == nil && b64.EncodedLen(len(raw)) == len(value) && len(raw) >= minNative
+	if ok {
+		switch raw[0] {
+		case version:
+			ok = len(raw) >= minNativeV2
+		case versionV1:
+			ok = !s.rejectV1
+		default:
+			ok = false
+		}
+	}
+	if !ok {
 		s.logger().WarnContext(ctx, "cookiestore: rejecting a malformed session cookie", "length", len(value))
 		return sessionkit.Record{}, fmt.Errorf("cookiestore: load: malformed session cookie: %w", sessionkit.ErrNotFound)
 	}
 	var plain []byte
-	opened := false
-	for _, k := range s.keys {
-		if k.id != raw[1] {
-			continue
-		}
-		// Decrypt in place: raw is this call's own, and the data goes
-		// to the caller.
-		if plain, err = k.aead.Open(raw[headerLen:headerLen], nil, raw[headerLen:], raw[:headerLen]); err == nil {
-			opened = true
-			break
-		}
+	if raw[0] == version {
+		plain = s.open(raw)
+	} else {
+		plain = s.openV1(raw)
 	}
-	if !opened {
+	if plain == nil {
 		s.logger().WarnContext(ctx, "cookiestore: rejecting a session cookie that is not authentic", "length", len(value))
 		return sessionkit.Record{}, fmt.Errorf("cookiestore: load: session cookie not authentic: %w", sessionkit.ErrNotFound)
 	}
@@ -385,6 +489,36 @@ func (s *Store) loadNative(ctx context.Context, value string) (sessionkit.Record
 		return sessionkit.Record{}, fmt.Errorf("cookiestore: load: session cookie expired: %w", sessionkit.ErrNotFound)
 	}
 	return sessionkit.Record{Data: plain[stampsLen:], Expiry: expiry}, nil
+}
+
+// open decrypts a version 2 value with every key whose id it carries, and
+// returns the plaintext, or nil if none opens it. Each try decrypts into
+// its own buffer, leaving raw as it was for the next.
+func (s *Store) open(raw []byte) []byte {
+	id, nonce, sealed := [keyIDLen]byte(raw[1:headerLen]), raw[headerLen:headerLen+nonceLen], raw[headerLen+nonceLen:]
+	for _, k := range s.keys {
+		if id != k.id {
+			continue
+		}
+		if plain, err := k.aead.open(make([]byte, 0, len(sealed)-tagLen), nonce, sealed, k.aad); err == nil {
+			return plain
+		}
+	}
+	return nil
+}
+
+// openV1 decrypts a version 1 value as open does.
+func (s *Store) openV1(raw []byte) []byte {
+	header, nonce, sealed := raw[:headerLenV1], raw[headerLenV1:headerLenV1+nonceLenV1], raw[headerLenV1+nonceLenV1:]
+	for _, k := range s.keysV1 {
+		if header[1] != k.id {
+			continue
+		}
+		if plain, err := k.aead.Open(make([]byte, 0, len(sealed)-tagLen), nonce, sealed, header); err == nil {
+			return plain
+		}
+	}
+	return nil
 }
 
 // Create returns the cookie value that carries rec. The key is ignored: a
@@ -442,14 +576,16 @@ func (s *Store) seal(rec sessionkit.Record) string {
 		expiry = now.Add(-s.maxAge) // long expired either way
 	}
 	k := s.keys[0]
-	// One buffer: the plaintext is laid out where the ciphertext goes and
-	// sealed in place.
-	buf := make([]byte, headerLen, headerLen+nonceLen+stampsLen+len(rec.Data)+tagLen)
-	buf[0], buf[1] = version, k.id
-	plain := binary.BigEndian.AppendUint64(buf[headerLen:headerLen], uint64(now.UnixNano()))
+	// One buffer: the plaintext is laid out where the ciphertext goes,
+	// after the header and nonce, and sealed in place.
+	buf := make([]byte, headerLen+nonceLen, headerLen+nonceLen+stampsLen+len(rec.Data)+tagLen)
+	copy(buf, k.aad[:headerLen])
+	nonce := buf[headerLen : headerLen+nonceLen]
+	rand.Read(nonce)
+	plain := binary.BigEndian.AppendUint64(buf[len(buf):], uint64(now.UnixNano()))
 	plain = binary.BigEndian.AppendUint64(plain, uint64(expiry.UnixNano()))
 	plain = append(plain, rec.Data...)
-	raw := k.aead.Seal(buf[:headerLen], nil, plain, buf[:headerLen])
+	raw := k.aead.seal(buf, nonce, plain, k.aad)
 	return b64.EncodeToString(raw)
 }
 

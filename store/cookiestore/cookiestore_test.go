@@ -172,8 +172,11 @@ func TestNativeIsEncrypted(t *testing.T) {
 	if bytes.Contains(raw, []byte("hunter2")) || strings.Contains(v1, "hunter2") {
 		t.Errorf("the value reveals the data: %q", v1)
 	}
-	if got, want := len(raw), minNative+len(data); got != want {
-		t.Errorf("sealed value is %d bytes, want %d (header, nonce, stamps, data, tag)", got, want)
+	if got, want := len(raw), 1+4+24+16+len(data)+16; got != want {
+		t.Errorf("sealed value is %d bytes, want %d (version, key id, nonce, stamps, data, tag)", got, want)
+	}
+	if raw[0] != 2 {
+		t.Errorf("version byte %d, want 2", raw[0])
 	}
 	// Another secret cannot open it.
 	other := mustNew(t, Config{SecretKey: "another-secret-of-decent-length-0123456789"})
