@@ -28,6 +28,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/sessionkit/sessionkit/internal/config"
 )
 
 func main() {
@@ -199,10 +201,43 @@ func argOrStdin(arg string, stdin io.Reader) (string, error) {
 	return string(b), nil
 }
 
-// secretKey returns the --secret-key flag's value, or $SECRET_KEY.
-func secretKey(flagValue *string) (string, bool) {
-	if *flagValue != "" {
-		return *flagValue, true
+// secretKeyFlags are the flags that give decode and encode their secret
+// key.
+type secretKeyFlags struct {
+	key, file *string
+}
+
+// secretKeyFlagsOn defines --secret-key and --secret-key-file on f.
+func secretKeyFlagsOn(f *flags) secretKeyFlags {
+	return secretKeyFlags{
+		file: f.String("secret-key-file", "", "read the secret key from `FILE`, which must be private to you (chmod 600) (env SESSIONKIT_SECRET_KEY_FILE)"),
+		key:  f.String("secret-key", "", "the secret `KEY`: Django's SECRET_KEY. Other users see command lines (ps): prefer $SECRET_KEY or --secret-key-file"),
 	}
-	return os.LookupEnv("SECRET_KEY")
+}
+
+// resolve returns the secret key: --secret-key, else the content of
+// --secret-key-file, else $SECRET_KEY, else the content of the file
+// $SESSIONKIT_SECRET_KEY_FILE names; "" if none is given. It warns on
+// stderr when the key is on the command line, where other users see it.
+func (k secretKeyFlags) resolve(command string, stderr io.Writer) (string, error) {
+	if *k.key != "" {
+		warnCommandLineSecret(stderr, command, "--secret-key")
+		return *k.key, nil
+	}
+	if *k.file != "" {
+		return config.ReadSecretKeyFile(*k.file)
+	}
+	if key := os.Getenv("SECRET_KEY"); key != "" {
+		return key, nil
+	}
+	if path := os.Getenv("SESSIONKIT_SECRET_KEY_FILE"); path != "" {
+		return config.ReadSecretKeyFile(path)
+	}
+	return "", nil
+}
+
+// warnCommandLineSecret tells that a secret given as a flag is visible to
+// every user of the machine, and how to pass it instead.
+func warnCommandLineSecret(stderr io.Writer, command, flagName string) {
+	fmt.Fprintf(stderr, "%s: warning: %s puts a secret on the command line, where other users of this machine can read it (ps, /proc); set it in the environment (SECRET_KEY, SECRET_KEY_FALLBACKS) or use --secret-key-file\n", command, flagName)
 }

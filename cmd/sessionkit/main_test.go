@@ -100,7 +100,7 @@ func TestNoSecretKey(t *testing.T) {
 	os.Unsetenv("SECRET_KEY")
 	for _, cmd := range []string{"decode", "encode"} {
 		r := runCLI(t, "", cmd, "{}")
-		if r.code != 2 || !oneLine(r.stderr) || !strings.Contains(r.stderr, "pass --secret-key or set SECRET_KEY") {
+		if r.code != 2 || !oneLine(r.stderr) || !strings.Contains(r.stderr, "set SECRET_KEY, or pass --secret-key-file") {
 			t.Errorf("%s without a key: exit %d, stderr %q", cmd, r.code, r.stderr)
 		}
 	}
@@ -153,7 +153,8 @@ func TestDecodeVectors(t *testing.T) {
 			default:
 				t.Fatalf("unknown kind %q", c.Kind)
 			}
-			args := []string{"decode", "--secret-key", vectorKey, token}
+			t.Setenv("SECRET_KEY", vectorKey)
+			args := []string{"decode", token}
 			if salt != "" {
 				args = append(args, "--salt", salt) // flags after the token work too
 			}
@@ -178,6 +179,7 @@ func TestDecode(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("SECRET_KEY", vectorKey)
+	otherKeyFile := writeKeyFile(t, "other")
 	tests := []struct {
 		name   string
 		stdin  string
@@ -190,13 +192,12 @@ func TestDecode(t *testing.T) {
 		{"token from stdin", token + "\n", []string{"-"}, 0, `"hello"` + "\n", ""},
 		{"session data", "", []string{"--salt", "django.contrib.sessions.SessionStore", session}, 0, `{"foo":"bar"}` + "\n", ""},
 		{"session data with the default salt", "", []string{session}, 1, "", "bad signature"},
-		{"wrong key", "", []string{"--secret-key", "other", token}, 1, "", "check --secret-key and --salt"},
+		{"wrong key", "", []string{"--secret-key-file", otherKeyFile, token}, 1, "", "check the secret key and --salt"},
 		{"tampered", "", []string{"J" + token[1:]}, 1, "", "bad signature"},
 		{"not a token", "", []string{"garbage"}, 1, "", `no ":" found`},
 		{"empty stdin", "", []string{"-"}, 1, "", "bad signature"},
 		{"expired", "", []string{"--max-age", "60", token}, 1, "", "signature expired"},
 		{"fresh enough", "", []string{"--max-age", "1e9", token}, 0, `"hello"` + "\n", ""},
-		{"fallback key", "", []string{"--fallback-key", "x", "--fallback-key", "old-key", old}, 0, `{"old":true}` + "\n", ""},
 		{"without the fallback key", "", []string{old}, 1, "", "bad signature"},
 		{"flag after --", "", []string{"--", token}, 0, `"hello"` + "\n", ""},
 	}
@@ -214,7 +215,8 @@ func TestDecode(t *testing.T) {
 func TestDecodeValidSignatureBadJSON(t *testing.T) {
 	// session_decode_bad "valid_sig_bad_json": signed, but not JSON.
 	const data = "bm90IGpzb24:1r31eq:Tlc8wrMQ8gIAGwkP37E5Ol6s9syIlcmlD63qEg7zokY"
-	r := runCLI(t, "", "decode", "--secret-key", vectorKey, "--salt", "django.contrib.sessions.SessionStore", data)
+	t.Setenv("SECRET_KEY", vectorKey)
+	r := runCLI(t, "", "decode", "--salt", "django.contrib.sessions.SessionStore", data)
 	if r.code != 1 || r.stdout != "" || !oneLine(r.stderr) || !strings.Contains(r.stderr, "payload is not JSON") {
 		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
@@ -280,6 +282,93 @@ for token in json.load(sys.stdin):
 	for i := range wants {
 		if got[i] != wants[i] {
 			t.Errorf("Django loads %s\n got %s\nwant %s", tokens[i], got[i], wants[i])
+		}
+	}
+}
+
+// writeKeyFile writes key to a private file and returns its path.
+func writeKeyFile(t *testing.T, key string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "key")
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// The secret key comes from the environment or a private file; a key on
+// the command line still works but is warned about, since other users of
+// the machine can read command lines.
+func TestDecodeSecretKeySources(t *testing.T) {
+	token, err := signing.Dumps("hello", "file-key", "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := signing.Dumps("old", "old-key", "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("SECRET_KEY", "")
+	os.Unsetenv("SECRET_KEY")
+	file := writeKeyFile(t, "file-key")
+	open := filepath.Join(t.TempDir(), "open")
+	if err := os.WriteFile(open, []byte("file-key"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(open, 0o644)
+	const warning = "other users of this machine can read it"
+	for _, tc := range []struct {
+		name      string
+		env       map[string]string
+		args      []string
+		code      int
+		stdout    string
+		stderr    string // substring
+		noWarning bool
+	}{
+		{"--secret-key-file", nil, []string{"--secret-key-file", file, token}, 0, `"hello"` + "\n", "", true},
+		{"$SESSIONKIT_SECRET_KEY_FILE", map[string]string{"SESSIONKIT_SECRET_KEY_FILE": file}, []string{token}, 0, `"hello"` + "\n", "", true},
+		{"$SECRET_KEY", map[string]string{"SECRET_KEY": "file-key"}, []string{token}, 0, `"hello"` + "\n", "", true},
+		{"--secret-key", nil, []string{"--secret-key", "file-key", token}, 0, `"hello"` + "\n", warning, false},
+		{"--fallback-key", map[string]string{"SECRET_KEY": "file-key"}, []string{"--fallback-key", "old-key", old}, 0, `"old"` + "\n", warning, false},
+		{"$SECRET_KEY_FALLBACKS", map[string]string{"SECRET_KEY": "file-key", "SECRET_KEY_FALLBACKS": "x,, old-key,"}, []string{old}, 0, `"old"` + "\n", "", true},
+		{"empty --fallback-key", map[string]string{"SECRET_KEY": "file-key"}, []string{"--fallback-key", "", old}, 2, "", "empty key", true},
+		{"a key file others can read", nil, []string{"--secret-key-file", open, token}, 2, "", "chmod 600", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			r := runCLI(t, "", append([]string{"decode"}, tc.args...)...)
+			if r.code != tc.code || r.stdout != tc.stdout || !strings.Contains(r.stderr, tc.stderr) {
+				t.Errorf("exit %d, stdout %q, stderr %q; want %d, %q and a stderr with %q", r.code, r.stdout, r.stderr, tc.code, tc.stdout, tc.stderr)
+			}
+			if tc.noWarning && strings.Contains(r.stderr, warning) {
+				t.Errorf("warned about a secret on the command line: %q", r.stderr)
+			}
+		})
+	}
+	t.Setenv("SECRET_KEY", "file-key")
+	if r := runCLI(t, "", "encode", "--secret-key", "file-key", `"x"`); r.code != 0 || !strings.Contains(r.stderr, warning) {
+		t.Errorf("encode --secret-key: exit %d, stderr %q; want a warning", r.code, r.stderr)
+	}
+}
+
+// --max-age takes a positive age; leaving it out means no age check, and
+// 0 is refused rather than read as "no limit" (its old meaning) or as
+// Django's max_age=0 (expire everything).
+func TestDecodeMaxAge(t *testing.T) {
+	t.Setenv("SECRET_KEY", "k")
+	token, err := signing.Dumps("hello", "k", "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := runCLI(t, "", "decode", token); r.code != 0 {
+		t.Errorf("no --max-age: exit %d, stderr %q", r.code, r.stderr)
+	}
+	for _, age := range []string{"0", "-1", "NaN"} {
+		if r := runCLI(t, "", "decode", "--max-age", age, token); r.code != exitUsage || !strings.Contains(r.stderr, "leave it out for no age limit") {
+			t.Errorf("--max-age %s: exit %d, stderr %q; want a usage error", age, r.code, r.stderr)
 		}
 	}
 }

@@ -41,6 +41,11 @@ dotted names). --django (SESSIONKIT_DJANGO=true) writes Django's table,
 files and cookies, so a Django app with the same SECRET_KEY shares the
 sessions.
 
+Give secrets in the environment (SECRET_KEY, SECRET_KEY_FALLBACKS) or in a
+file private to you (--secret-key-file, mode 0600, read without following
+links), not as flags: other users of the machine can read command lines
+(ps). --secret-key and --secret-key-fallbacks still work, with a warning.
+
 SIGINT or SIGTERM stops the server gracefully. Exit status is 2 for a bad
 setting, 1 if serving fails.
 
@@ -62,6 +67,11 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	settings, err := settingFlags.Settings(os.LookupEnv)
 	if err != nil {
 		return f.usageError(stderr, "%v", err)
+	}
+	for _, name := range []string{"secret-key", "secret-key-fallbacks"} {
+		if given(f, name) {
+			warnCommandLineSecret(stderr, f.Name(), "--"+name)
+		}
 	}
 	addr := *addrFlag
 	if addr == "" {

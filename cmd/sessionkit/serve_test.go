@@ -170,10 +170,11 @@ func TestServeBadSettings(t *testing.T) {
 		{[]string{"--no-such-flag"}, nil, "flag provided but not defined"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			t.Setenv("SECRET_KEY", strongTestKey)
 			for k, v := range tc.env {
 				t.Setenv(k, v)
 			}
-			args := append([]string{"serve", "--db", "sqlite:///" + filepath.Join(dir, "x.db"), "--secret-key", "k"}, tc.args...)
+			args := append([]string{"serve", "--db", "sqlite:///" + filepath.Join(dir, "x.db")}, tc.args...)
 			r := runCLI(t, "", args...)
 			if r.code != exitUsage || !oneLine(r.stderr) || !strings.Contains(r.stderr, tc.want) {
 				t.Errorf("%v %v: exit %d, stderr %q; want 2 and one line with %q", tc.args, tc.env, r.code, r.stderr, tc.want)
@@ -191,6 +192,42 @@ func TestServeHelp(t *testing.T) {
 		"SESSION_FILE_PATH", "SECRET_KEY_FALLBACKS", "SESSIONKIT_DJANGO", "SESSION_COOKIE_SAMESITE", "SESSION_EXPIRE_AT_BROWSER_CLOSE"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("serve --help lacks %q", want)
+		}
+	}
+}
+
+// strongTestKey passes Django's check security.W009, so that no warning
+// about a weak key is logged.
+const strongTestKey = "test-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEF"
+
+// A secret given as a flag is warned about (other users can read command
+// lines); the help sends secrets to the environment or a file.
+func TestServeWarnsAboutSecretFlags(t *testing.T) {
+	dir := t.TempDir()
+	const warning = "other users of this machine can read it"
+	for _, tc := range []struct {
+		args []string
+		warn string
+	}{
+		{[]string{"--secret-key", strongTestKey}, "--secret-key puts a secret"},
+		{[]string{"--secret-key-fallbacks", strongTestKey}, "--secret-key-fallbacks puts a secret"},
+		{nil, ""},
+	} {
+		t.Setenv("SECRET_KEY", strongTestKey)
+		// A port that cannot be listened on stops serve after the settings.
+		args := append([]string{"serve", "--db", "sqlite:///" + filepath.Join(dir, "x.db"), "--addr", "127.0.0.1:99999"}, tc.args...)
+		r := runCLI(t, "", args...)
+		if tc.warn != "" && (!strings.Contains(r.stderr, tc.warn) || !strings.Contains(r.stderr, warning)) {
+			t.Errorf("%v: stderr %q; want a warning %q", tc.args, r.stderr, tc.warn)
+		}
+		if tc.warn == "" && strings.Contains(r.stderr, warning) {
+			t.Errorf("%v: stderr %q; want no warning", tc.args, r.stderr)
+		}
+	}
+	r := runCLI(t, "", "serve", "--help")
+	for _, want := range []string{"--secret-key-file", "not as flags", "mode 0600"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("serve --help does not say %q", want)
 		}
 	}
 }

@@ -3,15 +3,24 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/sessionkit/sessionkit/pyjson"
 	"github.com/sessionkit/sessionkit/signing"
 )
+
+const keyHelp = `The secret key is read from $SECRET_KEY or from the file --secret-key-file
+(or $SESSIONKIT_SECRET_KEY_FILE) names, which must be private to you (chmod
+600). --secret-key also works, but puts the key where other users of the
+machine can read it (ps), and is warned about.
+
+`
 
 const saltHelp = `The salt must be the one the token was made with:
 
@@ -29,15 +38,18 @@ sessionkit encode), and prints the JSON it carries as Python writes it, which
 is byte for byte what Django serialized. TOKEN "-" reads it from standard
 input.
 
-`+saltHelp+`
+`+keyHelp+saltHelp+`
 Exit status is 1 if the token does not verify (wrong key or salt, tampered
 with, expired) or carries no valid JSON, and 2 for a usage error.
 `)
-	key := f.String("secret-key", "", "the secret `KEY`: Django's SECRET_KEY (default: $SECRET_KEY)")
+	keys := secretKeyFlagsOn(f)
 	salt := f.String("salt", signing.DefaultSalt, "the `SALT` the token was signed with (default: "+signing.DefaultSalt+")")
-	maxAge := f.Float64("max-age", 0, "reject tokens signed more than `SECONDS` ago (0: no limit, as Django's max_age=None)")
+	maxAge := f.Float64("max-age", 0, "reject tokens signed more than `SECONDS` ago (default: no limit, as Django's max_age=None)")
 	var fallbacks []string
-	f.Func("fallback-key", "an older `KEY` that is still accepted (SECRET_KEY_FALLBACKS); repeat for several", func(s string) error {
+	f.Func("fallback-key", "an older `KEY` that is still accepted (default: $SECRET_KEY_FALLBACKS, comma-separated); repeat for several. Other users see command lines: prefer the environment", func(s string) error {
+		if s == "" {
+			return errors.New("an empty key would accept tokens anyone can sign")
+		}
 		fallbacks = append(fallbacks, s)
 		return nil
 	})
@@ -48,12 +60,30 @@ with, expired) or carries no valid JSON, and 2 for a usage error.
 	if len(pos) != 1 {
 		return f.usageError(stderr, "want exactly one TOKEN, got %d arguments", len(pos))
 	}
-	secret, ok := secretKey(key)
-	if !ok || secret == "" {
-		return f.usageError(stderr, "no secret key: pass --secret-key or set SECRET_KEY")
+	secret, err := keys.resolve(f.Name(), stderr)
+	if err != nil {
+		return f.usageError(stderr, "%v", err)
 	}
-	if *maxAge < 0 || math.IsNaN(*maxAge) || *maxAge > math.MaxInt64/float64(time.Second) {
-		return f.usageError(stderr, "--max-age must be a number of seconds >= 0")
+	if secret == "" {
+		return f.usageError(stderr, "no secret key: set SECRET_KEY, or pass --secret-key-file (or --secret-key)")
+	}
+	if len(fallbacks) > 0 {
+		warnCommandLineSecret(stderr, f.Name(), "--fallback-key")
+	} else if env := os.Getenv("SECRET_KEY_FALLBACKS"); env != "" {
+		for k := range strings.SplitSeq(env, ",") {
+			if k = strings.TrimSpace(k); k != "" {
+				fallbacks = append(fallbacks, k)
+			}
+		}
+	}
+	// No --max-age: no age check. A limit must be positive, so that
+	// "--max-age 0" cannot be read as either "no limit" or "expire all".
+	age := signing.NoMaxAge
+	if given(f, "max-age") {
+		if !(*maxAge > 0) || *maxAge > math.MaxInt64/float64(time.Second) {
+			return f.usageError(stderr, "--max-age must be a positive number of seconds; leave it out for no age limit")
+		}
+		age = time.Duration(*maxAge * float64(time.Second))
 	}
 	token, err := argOrStdin(pos[0], stdin)
 	if err != nil {
@@ -63,7 +93,7 @@ with, expired) or carries no valid JSON, and 2 for a usage error.
 	if err != nil {
 		return f.usageError(stderr, "%v", err)
 	}
-	data, err := s.UnsignPayload(strings.TrimSpace(token), time.Duration(*maxAge*float64(time.Second)))
+	data, err := s.UnsignPayload(strings.TrimSpace(token), age)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %s\n", f.Name(), decodeFailure(err))
 		return exitFail
@@ -91,7 +121,7 @@ func decodeFailure(err error) string {
 	case errors.Is(err, signing.ErrSignatureExpired):
 		return err.Error()
 	case errors.Is(err, signing.ErrBadSignature):
-		return err.Error() + "; check --secret-key and --salt"
+		return err.Error() + "; check the secret key and --salt"
 	}
 	return err.Error()
 }
@@ -102,8 +132,8 @@ Django's signing.loads (and sessionkit decode) accept with the same key and
 salt. JSON "-" reads it from standard input; it is read as UTF-8 text and
 written in Python's format, non-ASCII characters escaped.
 
-`+saltHelp)
-	key := f.String("secret-key", "", "the secret `KEY`: Django's SECRET_KEY (default: $SECRET_KEY)")
+`+keyHelp+saltHelp)
+	keys := secretKeyFlagsOn(f)
 	salt := f.String("salt", signing.DefaultSalt, "the `SALT` to sign with (default: "+signing.DefaultSalt+")")
 	compress := f.Bool("compress", false, "zlib-compress the JSON when that makes the token shorter (signing.dumps(compress=True))")
 	pos, code, ok := f.parse(args, stdout, stderr)
@@ -113,9 +143,12 @@ written in Python's format, non-ASCII characters escaped.
 	if len(pos) != 1 {
 		return f.usageError(stderr, "want exactly one JSON argument, got %d arguments", len(pos))
 	}
-	secret, ok := secretKey(key)
-	if !ok || secret == "" {
-		return f.usageError(stderr, "no secret key: pass --secret-key or set SECRET_KEY")
+	secret, err := keys.resolve(f.Name(), stderr)
+	if err != nil {
+		return f.usageError(stderr, "%v", err)
+	}
+	if secret == "" {
+		return f.usageError(stderr, "no secret key: set SECRET_KEY, or pass --secret-key-file (or --secret-key)")
 	}
 	text, err := argOrStdin(pos[0], stdin)
 	if err != nil {
@@ -132,4 +165,11 @@ written in Python's format, non-ASCII characters escaped.
 	}
 	fmt.Fprintln(stdout, token)
 	return exitOK
+}
+
+// given reports whether the command line set the flag name.
+func given(f *flags, name string) bool {
+	set := false
+	f.Visit(func(fl *flag.Flag) { set = set || fl.Name == name })
+	return set
 }

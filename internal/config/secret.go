@@ -203,6 +203,6 @@ func (s *Settings) warnWeakSecretKeys(log *slog.Logger) {
 		}
 	}
 	if weak != nil {
-		log.Warn("config: a secret key is weak: use at least 50 random characters, as a generated key has (leave SECRET_KEY unset to have one generated)", weak...)
+		log.Warn("config: a secret key is weak by Django's check security.W009: use a random key of at least 50 characters", weak...)
 	}
 }

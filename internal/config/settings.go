@@ -52,8 +52,9 @@ type Settings struct {
 	// SecretKeyFallbacks is SECRET_KEY_FALLBACKS, comma-separated in the
 	// environment: older keys that are still accepted when reading.
 	SecretKeyFallbacks []string
-	// SecretKeyFile is where a generated SECRET_KEY is kept
-	// (SESSIONKIT_SECRET_KEY_FILE). Default "sessionkit.secret" beside the
+	// SecretKeyFile is the file SECRET_KEY is read from when it is not set,
+	// and where a generated one is kept (SESSIONKIT_SECRET_KEY_FILE); see
+	// LoadSecretKey for the checks it must pass. Default "sessionkit.secret" beside the
 	// SQLite database of DatabaseURL, or in the working directory when the
 	// database is not a SQLite file.
 	SecretKeyFile string
@@ -163,9 +164,9 @@ var settings = []setting{
 		}},
 	{env: "SESSION_FILE_PATH", flag: "file-path", usage: "directory of the file engine", example: "the temporary directory",
 		apply: func(s *Settings, v string) error { s.FilePath = v; return nil }},
-	{env: "SECRET_KEY", flag: "secret-key", usage: "the secret key that signs cookies and session data", example: "generated and kept in " + SecretKeyFileName,
+	{env: "SECRET_KEY", flag: "secret-key", usage: "the secret key that signs cookies and session data; prefer the environment or --secret-key-file, as other users can read command lines (ps)", example: "generated and kept in " + SecretKeyFileName,
 		apply: func(s *Settings, v string) error { s.SecretKey = v; return nil }},
-	{env: "SECRET_KEY_FALLBACKS", flag: "secret-key-fallbacks", usage: "older secret keys still accepted, comma-separated",
+	{env: "SECRET_KEY_FALLBACKS", flag: "secret-key-fallbacks", usage: "older secret keys still accepted, comma-separated; prefer the environment, as other users can read command lines (ps)",
 		apply: func(s *Settings, v string) error {
 			s.SecretKeyFallbacks = nil
 			for k := range strings.SplitSeq(v, ",") {
@@ -175,7 +176,7 @@ var settings = []setting{
 			}
 			return nil
 		}},
-	{env: "SESSIONKIT_SECRET_KEY_FILE", flag: "secret-key-file", usage: "file that keeps a generated SECRET_KEY", example: SecretKeyFileName + " beside the SQLite database",
+	{env: "SESSIONKIT_SECRET_KEY_FILE", flag: "secret-key-file", usage: "file that holds SECRET_KEY when it is not set, generated there on first use; it must be a regular file of yours, mode 0600", example: SecretKeyFileName + " beside the SQLite database",
 		apply: func(s *Settings, v string) error { s.SecretKeyFile = v; return nil }},
 	{env: "SESSIONKIT_DJANGO", flag: "django", def: "false", isBool: true, usage: "Django compatibility: Django's table, files, cookie format and salts",
 		apply: func(s *Settings, v string) (err error) { s.Django, err = parseBool(v); return err }},
