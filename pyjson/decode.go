@@ -104,7 +104,20 @@ func DecodeObject(data []byte) (*Object, error) {
 		return nil, &SyntaxError{msg: "expecting a JSON object, found " + kindOf(v), Offset: int64(start)}
 	}
 	d.pos++
-	o, err := d.lazyObject()
+	var (
+		o   *Object
+		err error
+	)
+	if lazyValues {
+		o, err = d.lazyObject()
+	} else {
+		var v any
+		v, err = d.object(true)
+		o, _ = v.(*Object)
+		if o != nil {
+			o.sizeHint = len(d.data)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -138,10 +151,12 @@ func (d *decoder) lazyObject() (*Object, error) {
 			return nil, err
 		}
 		start := d.pos
-		if end, ok := skim(d.data, start); ok {
-			d.pos = end
-			obj.setRaw(key, owned[start:end:end])
-			goto next
+		if useSkim {
+			if end, ok := skim(d.data, start); ok {
+				d.pos = end
+				obj.setRaw(key, owned[start:end:end])
+				goto next
+			}
 		}
 		d.skip, d.nonASCII = true, false
 		_, err = d.value()

@@ -1,0 +1,5 @@
+//go:build pyjson_eager
+
+package pyjson
+
+const lazyValues = false

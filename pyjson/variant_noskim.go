@@ -1,0 +1,5 @@
+//go:build pyjson_noskim
+
+package pyjson
+
+const useSkim = false
