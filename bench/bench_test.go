@@ -151,9 +151,11 @@ func scenario(b *testing.B, seedPath, path string, fresh bool) {
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
 		rn := &runner{h: h, cookie: "sessionid=abcdefghijklmnopqrstuvwxyz012345"}
 		b.ReportAllocs()
+		cpu := cpuTime()
 		for b.Loop() {
 			rn.do(b, path)
 		}
+		reportCPU(b, cpu)
 	})
 	// Each library's files stay until the whole scenario ends, not just
 	// its own benchmark: on ext4 without a journal, creating files just
@@ -169,12 +171,14 @@ func scenario(b *testing.B, seedPath, path string, fresh bool) {
 			}
 			rn := setup(b, l, seedPath, dir)
 			b.ReportAllocs()
+			cpu := cpuTime()
 			for b.Loop() {
 				if fresh {
 					rn.cookie = ""
 				}
 				rn.do(b, path)
 			}
+			reportCPU(b, cpu)
 		})
 	}
 }
