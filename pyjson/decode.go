@@ -104,20 +104,7 @@ func DecodeObject(data []byte) (*Object, error) {
 		return nil, &SyntaxError{msg: "expecting a JSON object, found " + kindOf(v), Offset: int64(start)}
 	}
 	d.pos++
-	var (
-		o   *Object
-		err error
-	)
-	if lazyValues {
-		o, err = d.lazyObject()
-	} else {
-		var v any
-		v, err = d.object(true)
-		o, _ = v.(*Object)
-		if o != nil {
-			o.sizeHint = len(d.data)
-		}
-	}
+	o, err := d.lazyObject()
 	if err != nil {
 		return nil, err
 	}
@@ -151,13 +138,6 @@ func (d *decoder) lazyObject() (*Object, error) {
 			return nil, err
 		}
 		start := d.pos
-		if useSkim {
-			if end, ok := skim(d.data, start); ok {
-				d.pos = end
-				obj.setRaw(key, owned[start:end:end])
-				goto next
-			}
-		}
 		d.skip, d.nonASCII = true, false
 		_, err = d.value()
 		d.skip = false
@@ -175,7 +155,6 @@ func (d *decoder) lazyObject() (*Object, error) {
 		} else {
 			obj.setRaw(key, owned[start:d.pos:d.pos])
 		}
-	next:
 		more, err := d.moreMembers()
 		if err != nil {
 			return nil, err

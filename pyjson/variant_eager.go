@@ -1,5 +1,0 @@
-//go:build pyjson_eager
-
-package pyjson
-
-const lazyValues = false

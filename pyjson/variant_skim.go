@@ -1,5 +1,0 @@
-//go:build !pyjson_noskim
-
-package pyjson
-
-const useSkim = true
