@@ -58,7 +58,9 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 		if hadCookie && m.validKey(value) {
 			s.key = value
 		}
-		r = st.attach(r)
+		ctx := context.WithValue(r.Context(), contextKey{}, s)
+		s.ctx = ctx
+		r = r.WithContext(ctx)
 		*sw = responseWriter{ResponseWriter: w, m: m, s: s, r: r, hadCookie: hadCookie}
 		next.ServeHTTP(sw, r)
 		sw.finish()
@@ -66,7 +68,6 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 }
 
 type requestState struct {
-	ctx     sessionContext
 	session Session
 	writer  responseWriter
 }
