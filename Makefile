@@ -1,10 +1,10 @@
 # sessionkit: `make test` is what CI runs (.ci/run).
 GO ?= go
 
-.PHONY: test services vet unit bench-check e2e serve bench
+.PHONY: test services vet unit fuzz bench-check e2e serve bench
 
 ## test: start the services the tests need, then vet and run every test with the race detector
-test: services vet unit bench-check e2e
+test: services vet unit fuzz bench-check e2e
 
 services:
 	scripts/services.sh
@@ -19,6 +19,13 @@ vet:
 unit:
 	$(GO) test -race -timeout 20m ./...
 	$(GO) test -race -tags filestore_portable ./store/filestore
+
+# internal/fastzlib against compress/flate, both ways, on a time budget. New
+# inputs are minimized briefly: the default minute each would eat the budget.
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDifferential$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./internal/fastzlib
+	$(GO) test -run '^$$' -fuzz '^FuzzDecompress$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./internal/fastzlib
 
 # The comparison benchmarks live in their own module; CI checks that each runs once.
 bench-check:

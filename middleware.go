@@ -58,9 +58,9 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 		if hadCookie && m.validKey(value) {
 			s.key = value
 		}
-		st.ctx = sessionContext{Context: r.Context(), s: s}
-		s.ctx = &st.ctx
-		r = r.WithContext(&st.ctx)
+		ctx := context.WithValue(r.Context(), contextKey{}, s)
+		s.ctx = ctx
+		r = r.WithContext(ctx)
 		*sw = responseWriter{ResponseWriter: w, m: m, s: s, r: r, hadCookie: hadCookie}
 		next.ServeHTTP(sw, r)
 		sw.finish()
@@ -68,26 +68,9 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 }
 
 type requestState struct {
-	ctx     sessionContext
 	session Session
 	writer  responseWriter
 }
-
-// sessionContext is context.WithValue(parent, contextKey{}, s) without an
-// allocation of its own: it lives in the requestState.
-type sessionContext struct {
-	context.Context
-	s *Session
-}
-
-func (c *sessionContext) Value(key any) any {
-	if key == (contextKey{}) {
-		return c.s
-	}
-	return c.Context.Value(key)
-}
-
-func (c *sessionContext) String() string { return "sessionkit.sessionContext" }
 
 // responseWriter commits the session cookie before the first byte of the
 // response goes out.

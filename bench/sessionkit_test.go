@@ -68,5 +68,12 @@ func sessionkitLibs() []lib {
 			m := sessionkit.New(&memstore.Store{})
 			return m.Middleware, skAccess{}
 		}},
+		// Django mode: the data is Django's session_data, signed and,
+		// from CompressMin bytes of JSON, zlib-compressed.
+		{name: "sessionkit-memory-django", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
+			m := sessionkit.New(&memstore.Store{})
+			m.Codec = &sessionkit.DjangoCodec{SecretKey: benchHashKey}
+			return m.Middleware, skAccess{}
+		}},
 	}
 }

@@ -138,11 +138,6 @@ func (d *decoder) lazyObject() (*Object, error) {
 			return nil, err
 		}
 		start := d.pos
-		if end, ok := skim(d.data, start); ok {
-			d.pos = end
-			obj.setRaw(key, owned[start:end:end])
-			goto next
-		}
 		d.skip, d.nonASCII = true, false
 		_, err = d.value()
 		d.skip = false
@@ -160,7 +155,6 @@ func (d *decoder) lazyObject() (*Object, error) {
 		} else {
 			obj.setRaw(key, owned[start:d.pos:d.pos])
 		}
-	next:
 		more, err := d.moreMembers()
 		if err != nil {
 			return nil, err

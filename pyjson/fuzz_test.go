@@ -143,7 +143,8 @@ func FuzzDecodeObject(f *testing.F) {
 		`{"a":"\ud800\u"}`,
 		`{}`,
 		`[]`,
-		// Edges of the fast path (skim) and of what it hands back.
+		// Edges of the checks made while values stay undecoded, and of
+		// the text kept for each.
 		`{"a":[1,]}`, `{"a":01}`, `{"a":1.}`, `{"a":1e}`, `{"a":1e+5,"b":-0.5E-3}`,
 		`{"a":-Infinity}`, `{"a":{"b":1,}}`, `{"a":{"b" 1}}`, `{"a":{,}}`, `{"a":[,1]}`,
 		`{"a":"\ud800\uZZZZ"}`, `{"a":"\x"}`, "{\"a\":\"tab\tin\"}", `{"a":tru}`, `{"a":nul}`,

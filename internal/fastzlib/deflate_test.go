@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os/exec"
+	"sync"
 	"testing"
 
 	"github.com/sessionkit/sessionkit/internal/fastzlib"
@@ -244,14 +245,57 @@ func TestAllocs(t *testing.T) {
 	}
 }
 
-func FuzzRoundTrip(f *testing.F) {
-	f.Add([]byte{})
-	f.Add([]byte("a"))
-	f.Add([]byte("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"))
-	f.Add([]byte("abcabcabcabcabcXabcabcabc"))
-	f.Add(json700)
-	f.Add([]byte{0xff, 0xfe, 0x00, 0x01, 0x90, 0x8f})
-	f.Fuzz(func(t *testing.T, src []byte) {
-		checkRoundTrip(t, "fuzz", src)
+// FuzzDifferential checks fastzlib against compress/flate, through
+// compress/zlib, in both directions: what Append writes, compress/zlib
+// reads back as the input, within MaxLen, and AppendDecompressed agrees;
+// what compress/zlib writes, at the level the fuzzer picks, is read back
+// by AppendDecompressed as the input, and refused one byte under its
+// length, as compress/zlib refuses it. CI runs it for a few seconds (make
+// fuzz).
+func FuzzDifferential(f *testing.F) {
+	for i, src := range [][]byte{
+		{},
+		[]byte("a"),
+		[]byte("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"),
+		[]byte("abcabcabcabcabcXabcabcabc"),
+		json700,
+		{0xff, 0xfe, 0x00, 0x01, 0x90, 0x8f},
+	} {
+		f.Add(src, int8(i))
+	}
+	f.Fuzz(func(t *testing.T, src []byte, level int8) {
+		z := checkRoundTrip(t, "Append", src)
+		checkDecodes(t, "Append", z, src)
+		// HuffmanOnly (-2), DefaultCompression (-1), 0 to 9.
+		lvl := (int(level)%12+12)%12 - 2
+		zz := pooledZlib(t, src, lvl)
+		checkDecodes(t, fmt.Sprintf("compress/zlib level %d", lvl), zz, src)
+		if len(src) > 0 && checkDecompress(t, "one byte under the limit", zz, len(src)-1) {
+			t.Fatalf("compress/zlib level %d, %d bytes: accepted with a limit of %d", lvl, len(src), len(src)-1)
+		}
 	})
+}
+
+// zlibWriters[level+2] recycles compress/zlib writers, whose allocation
+// would otherwise be most of an execution of FuzzDifferential.
+var zlibWriters [12]sync.Pool
+
+// pooledZlib is zlibCompress with a recycled writer.
+func pooledZlib(tb testing.TB, src []byte, level int) []byte {
+	var buf bytes.Buffer
+	w, _ := zlibWriters[level+2].Get().(*zlib.Writer)
+	if w == nil {
+		var err error
+		if w, err = zlib.NewWriterLevel(&buf, level); err != nil {
+			tb.Fatal(err)
+		}
+	} else {
+		w.Reset(&buf)
+	}
+	defer zlibWriters[level+2].Put(w)
+	w.Write(src)
+	if err := w.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
 }
