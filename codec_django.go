@@ -53,6 +53,7 @@ func (c *DjangoCodec) init() {
 		}
 		c.signer, c.err = signing.NewTimestampSigner(signing.Options{
 			Key: c.SecretKey, FallbackKeys: c.FallbackKeys, Salt: salt,
+			MaxDecompressedSize: MaxReadSize,
 		})
 	})
 }
@@ -62,7 +63,7 @@ func (c *DjangoCodec) Encode(data *pyjson.Object) ([]byte, error) {
 	if c.init(); c.err != nil {
 		return nil, c.err
 	}
-	js, err := JSONCodec{}.Encode(data)
+	js, err := JSONCodec{}.Encode(data) // at most MaxReadSize: it decompresses back
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +76,13 @@ func (c *DjangoCodec) Decode(b []byte) (*pyjson.Object, error) {
 	if c.init(); c.err != nil {
 		return nil, c.err
 	}
+	if len(b) > MaxReadSize {
+		return nil, fmt.Errorf("%w: the stored session is %d bytes, more than MaxReadSize (%d)", ErrTooLarge, len(b), MaxReadSize)
+	}
 	js, err := c.signer.UnsignPayload(string(b), 0)
+	if errors.Is(err, signing.ErrPayloadTooLarge) {
+		return nil, fmt.Errorf("%w: %w", ErrTooLarge, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("session data corrupted: %w", err)
 	}

@@ -84,6 +84,13 @@ type Manager struct {
 	// Cache-Control of their own (which keeps shared caches from handing one
 	// user's cookie to another).
 	AllowCaching bool
+	// MaxSize bounds the encoded session a save accepts, in bytes; 0 means
+	// DefaultMaxSize (512 KiB) and a negative value turns the bound off
+	// (MaxReadSize still applies). A larger session is not saved — the
+	// stored one stays as it was — and the request gets ErrTooLarge (413
+	// from DefaultErrorHandler).
+	MaxSize int
+
 	// UserKey is the session key whose value is recorded as Record.UserID
 	// for stores with a per-user index; "" means Django's "_auth_user_id".
 	UserKey string
@@ -122,6 +129,16 @@ func (m *Manager) codec() Codec {
 		return m.Codec
 	}
 	return JSONCodec{}
+}
+
+func (m *Manager) maxSize() int {
+	switch {
+	case m.MaxSize == 0:
+		return DefaultMaxSize
+	case m.MaxSize < 0:
+		return MaxReadSize
+	}
+	return min(m.MaxSize, MaxReadSize)
 }
 
 func (m *Manager) cookieName() string {
@@ -238,7 +255,13 @@ func (m *Manager) DeleteOtherSessions(ctx context.Context, s *Session) (int64, e
 // undecodable data gives an empty session that keeps its key, with a
 // warning, as Django does; a store failure is remembered in s.err.
 func (m *Manager) load(ctx context.Context, s *Session) *pyjson.Object {
-	rec, err := m.Store.Load(ctx, s.key)
+	var rec Record
+	var err error
+	if p := s.preloaded; p != nil {
+		rec, err, s.preloaded = p.rec, p.err, nil
+	} else {
+		rec, err = m.Store.Load(ctx, s.key)
+	}
 	if errors.Is(err, ErrNotFound) {
 		s.key = ""
 		return new(pyjson.Object)
@@ -248,6 +271,11 @@ func (m *Manager) load(ctx context.Context, s *Session) *pyjson.Object {
 		return new(pyjson.Object)
 	}
 	data, err := m.codec().Decode(rec.Data)
+	if errors.Is(err, ErrTooLarge) {
+		// Not corrupt: dropping it would let the next save overwrite it.
+		s.setErrLocked(fmt.Errorf("sessionkit: loading the session: %w", err))
+		return new(pyjson.Object)
+	}
 	if err != nil {
 		m.logger().Warn("Session data corrupted", "err", err)
 		return new(pyjson.Object)
@@ -257,7 +285,7 @@ func (m *Manager) load(ctx context.Context, s *Session) *pyjson.Object {
 	now := m.now()
 	if m.timedOut(s, data, now) {
 		// Expired by sessionkit's own policy: forget it like a missing one.
-		if err := m.Store.Delete(ctx, s.key); err != nil {
+		if err := m.Store.Delete(context.WithoutCancel(ctx), s.key); err != nil {
 			m.logger().Warn("sessionkit: deleting a timed-out session", "err", err)
 		}
 		s.key, s.created, s.active = "", 0, 0
@@ -317,14 +345,21 @@ func (m *Manager) record(s *Session, now time.Time) (Record, error) {
 			d.Set(activeKey, s.active)
 		}
 	}
+	uid := userID(s.data.Get(m.userKey()))
+	if len(uid) > MaxUserIDSize {
+		return Record{}, fmt.Errorf("sessionkit: the user id under %q is %d bytes; the per-user index holds at most %d (MaxUserIDSize)", m.userKey(), len(uid), MaxUserIDSize)
+	}
 	b, err := m.codec().Encode(d)
 	if err != nil {
 		return Record{}, fmt.Errorf("sessionkit: encoding the session: %w", err)
 	}
+	if len(b) > m.maxSize() {
+		return Record{}, fmt.Errorf("%w: %d bytes encoded, more than Manager.MaxSize (%d); keep large data elsewhere and a reference to it in the session", ErrTooLarge, len(b), m.maxSize())
+	}
 	return Record{
 		Data:   b,
 		Expiry: m.recordExpiry(s, now),
-		UserID: userID(s.data.Get(m.userKey())),
+		UserID: uid,
 	}, nil
 }
 
@@ -365,7 +400,7 @@ func (m *Manager) expiryAge(d *pyjson.Object, now time.Time) time.Duration {
 		return m.cookieAge()
 	case isDate:
 		// Django floors to whole seconds (toward −∞).
-		delta := at.Sub(now)
+		delta := min(max(at.Sub(now), -MaxExpiry), MaxExpiry)
 		floored := delta.Truncate(time.Second)
 		if floored > delta {
 			floored -= time.Second
@@ -380,7 +415,7 @@ func (m *Manager) expiryDate(d *pyjson.Object, now time.Time) time.Time {
 	secs, at, isDate, ok := expiryValue(d)
 	switch {
 	case isDate:
-		return at
+		return minTime(at, now.Add(MaxExpiry))
 	case !ok || secs == 0:
 		return now.Add(m.cookieAge())
 	default:

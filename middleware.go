@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -62,6 +63,9 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 		s.ctx = &st.ctx
 		r = r.WithContext(&st.ctx)
 		*sw = responseWriter{ResponseWriter: w, m: m, s: s, r: r, hadCookie: hadCookie}
+		if s.key != "" && !sw.preload() {
+			return // the store failed: the handler must not act on an empty session
+		}
 		next.ServeHTTP(sw, r)
 		sw.finish()
 	})
@@ -184,16 +188,42 @@ func (w *responseWriter) commit(code int) bool {
 	return false
 }
 
+// preload reads the session of a request that carries a session cookie
+// from the store before the handler runs. When the store
+// fails, it answers with the ErrorHandler and reports false: a handler
+// must never act on an empty session because the real one could not be
+// read (Django raises from the first access; a Go handler cannot be
+// unwound safely, so the load comes first).
+func (w *responseWriter) preload() bool {
+	s := w.s
+	rec, err := w.m.Store.Load(s.ctx, s.key)
+	if err == nil || errors.Is(err, ErrNotFound) {
+		// Decoded on first use, as before: an untouched session stays
+		// untouched (no Vary, no cookie deleted for an unknown key).
+		s.preloaded = &loaded{rec, err}
+		return true
+	}
+	err = fmt.Errorf("sessionkit: loading the session: %w", err)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.committed, w.discard = true, true
+	w.failLocked(err)
+	return false
+}
+
 // failLocked writes the error response in place of the handler's.
 func (w *responseWriter) failLocked(err error) {
 	h := w.ResponseWriter.Header()
 	h.Del("Content-Length")
 	h.Del("Content-Encoding")
 	h.Del("ETag")
-	if errors.Is(err, ErrInterrupted) {
+	switch {
+	case errors.Is(err, ErrInterrupted):
 		w.m.logger().Warn("sessionkit: session deleted before the request completed", "method", w.r.Method, "path", w.r.URL.Path)
-	} else {
-		w.m.logger().Error("sessionkit: session store failure", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
+	case errors.Is(err, ErrTooLarge):
+		w.m.logger().Warn("sessionkit: session too large", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
+	default:
+		w.m.logger().Error("sessionkit: the session could not be loaded or saved", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
 	}
 	if w.m.ErrorHandler != nil {
 		w.m.ErrorHandler(w.ResponseWriter, w.r, err)
@@ -204,10 +234,15 @@ func (w *responseWriter) failLocked(err error) {
 
 // DefaultErrorHandler is what the Middleware answers when Manager.ErrorHandler
 // is nil: 400 Bad Request for ErrInterrupted (Django's SessionInterrupted),
-// 500 Internal Server Error for a store failure.
+// 413 Content Too Large for ErrTooLarge, 500 Internal Server Error for a
+// store failure.
 func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
-	if errors.Is(err, ErrInterrupted) {
+	switch {
+	case errors.Is(err, ErrInterrupted):
 		http.Error(w, "The request's session was deleted before the request completed. The user may have logged out in a concurrent request, for example.", http.StatusBadRequest)
+		return
+	case errors.Is(err, ErrTooLarge):
+		http.Error(w, "The session is too large to be saved.", http.StatusRequestEntityTooLarge)
 		return
 	}
 	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
@@ -247,8 +282,12 @@ func (w *responseWriter) applyLocked(code int) error {
 	if now.IsZero() {
 		now = m.now()
 	}
-	if err := s.saveLocked(s.ctx, now); err != nil {
-		return err
+	// A session the handler already saved as it is (a new session saved to
+	// learn its key, a cycled key) is not written twice.
+	if !s.writtenLocked() || m.SaveEveryRequest {
+		if err := s.saveLocked(s.writeCtx(), now); err != nil {
+			return err
+		}
 	}
 	w.mods = s.mods
 	opts := cookies.Options{
@@ -307,7 +346,7 @@ func (w *responseWriter) finish() {
 		w.m.logger().Error("sessionkit: session modified after the response was sent; a new session cannot be saved then (modify it before writing the body)", "path", w.r.URL.Path)
 		return
 	}
-	if err := s.saveLocked(s.ctx, w.m.now()); err != nil {
+	if err := s.saveLocked(s.writeCtx(), w.m.now()); err != nil {
 		w.m.logger().Error("sessionkit: saving a session modified after the response was sent", "err", err, "path", w.r.URL.Path)
 		return
 	}

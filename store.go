@@ -63,7 +63,30 @@ var (
 	// Update and Delete alike — so that a key from a cookie never reaches a
 	// file name, a query or a cache key unchecked.
 	ErrInvalidKey = errors.New("sessionkit: invalid session key")
+	// ErrTooLarge: the session is larger than the Manager saves
+	// (Manager.MaxSize) or than it reads (MaxReadSize). Saving fails
+	// without touching the stored session; the Middleware answers 413.
+	ErrTooLarge = errors.New("sessionkit: session too large")
 )
+
+// MaxReadSize bounds what a Codec reads: stored data, and session JSON
+// once decompressed. Anything the Manager writes is well under it
+// (Manager.MaxSize bounds the encoded data, and a save whose JSON is
+// larger than MaxReadSize fails too), and so is any session a Django app
+// keeps in practice; Django itself has no bound. Data past it is an error
+// wrapping ErrTooLarge, never an empty session.
+const MaxReadSize = 16 << 20
+
+// DefaultMaxSize is Manager.MaxSize's default: the largest encoded session
+// that a save accepts. It fits every engine: memcached's 1 MiB items, SQL
+// columns, files, Redis. (Cookies hold 4096 bytes; the signed-cookie
+// store enforces that itself.)
+const DefaultMaxSize = 512 << 10
+
+// MaxUserIDSize is the longest Record.UserID, in bytes: what the per-user
+// indexes hold (varchar(255)). Django's user ids are primary keys, far
+// shorter.
+const MaxUserIDSize = 255
 
 // ExpiredClearer is a Store that can delete its expired records (Django's
 // clear_expired, the clearsessions command). Stores whose records expire by
