@@ -63,6 +63,7 @@ func (s *Settings) Open(ctx context.Context, log *slog.Logger) (*sessionkit.Mana
 		ExpireAtBrowserClose:   s.ExpireAtBrowserClose,
 		IdleTimeout:            s.IdleTimeout,
 		Lifetime:               s.Lifetime,
+		MaxSize:                s.MaxSize,
 		Logger:                 log,
 	}
 	// The signed-cookie store signs by itself and takes the JSON codec; the
@@ -332,5 +333,6 @@ func (s *Settings) Summary() [][2]string {
 		[2]string{"SESSION_EXPIRE_AT_BROWSER_CLOSE", yesNo(s.ExpireAtBrowserClose)},
 		[2]string{"SESSIONKIT_IDLE_TIMEOUT", fmt.Sprint(int64(s.IdleTimeout / time.Second))},
 		[2]string{"SESSIONKIT_LIFETIME", fmt.Sprint(int64(s.Lifetime / time.Second))},
+		[2]string{"SESSIONKIT_MAX_SIZE", fmt.Sprint(s.MaxSize)},
 	)
 }

@@ -158,6 +158,12 @@ func (s *Server) apiSessionUpdate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	for k := range obj.All() {
+		if reservedKey(k) {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is reserved: the login and the expiry are set by logging in and by /api/session/expiry, never directly", k))
+			return
+		}
+	}
 	sess, ok := session(w, r)
 	if !ok {
 		return
@@ -180,6 +186,10 @@ func (s *Server) apiSessionPop(w http.ResponseWriter, r *http.Request) {
 	}
 	if req.Key == nil {
 		writeError(w, http.StatusBadRequest, `"key" is required: send {"key": "name"}`)
+		return
+	}
+	if reservedKey(*req.Key) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is reserved: log out or reset the expiry instead", *req.Key))
 		return
 	}
 	sess, ok := session(w, r)
@@ -490,6 +500,14 @@ func readNoBody(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	return true
+}
+
+// reservedKey reports whether the JSON API refuses to write key: Django's
+// login keys (a page could otherwise make itself another user), the
+// expiry (set through /api/session/expiry, which checks it) and
+// sessionkit's own.
+func reservedKey(k string) bool {
+	return strings.HasPrefix(k, "_auth_user_") || strings.HasPrefix(k, sessionkit.ExpiryKey) || strings.HasPrefix(k, "_sessionkit_")
 }
 
 // readObject reads a body that must be a JSON object, kept in order, with

@@ -494,3 +494,60 @@ func (d *deleteOnLoad) Load(ctx context.Context, key string) (sessionkit.Record,
 	}
 	return r, err
 }
+
+// writeCounter counts the writes that reach the store.
+type writeCounter struct {
+	sessionkit.Store
+	writes int
+}
+
+func (c *writeCounter) Create(ctx context.Context, k string, r sessionkit.Record) (string, error) {
+	c.writes++
+	return c.Store.Create(ctx, k, r)
+}
+
+func (c *writeCounter) Update(ctx context.Context, k string, r sessionkit.Record) (string, error) {
+	c.writes++
+	return c.Store.Update(ctx, k, r)
+}
+
+// TestAPIRefusesReservedKeys: a page cannot make itself another user, or
+// set an expiry that was never checked, through the JSON API; and input
+// too deep for the session is refused before anything is written.
+func TestAPIRefusesReservedKeys(t *testing.T) {
+	store := &writeCounter{Store: &memstore.Store{}}
+	s, _ := newTestServer(t, store)
+	c := newClient(t, s)
+	for _, body := range []string{
+		`{"_auth_user_id": "1"}`,
+		`{"_auth_user_backend": "x"}`,
+		`{"_session_expiry": 99999999999999}`,
+		`{"_session_expiry": "0001-01-01"}`,
+		`{"_sessionkit_created": 1}`,
+		`{"deep": ` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `}`,
+	} {
+		r := c.postJSON("/api/session", body)
+		wantStatus(t, r, http.StatusBadRequest)
+	}
+	r := c.postJSON("/api/session/pop", `{"key": "_auth_user_id"}`)
+	wantStatus(t, r, http.StatusBadRequest)
+	if store.writes != 0 {
+		t.Errorf("refused requests wrote %d sessions", store.writes)
+	}
+}
+
+// TestAPIOneWritePerNewSession: the request that creates a session writes
+// it once, although the answer needs its key before the Middleware saves.
+func TestAPIOneWritePerNewSession(t *testing.T) {
+	store := &writeCounter{Store: &memstore.Store{}}
+	s, _ := newTestServer(t, store)
+	c := newClient(t, s)
+	r := c.postJSON("/api/session", `{"color": "blue"}`)
+	wantStatus(t, r, http.StatusOK)
+	if store.writes != 1 {
+		t.Errorf("creating a session cost %d store writes, want 1", store.writes)
+	}
+	if k, _ := r.json(t)["session_key"].(string); k == "" {
+		t.Error("the answer has no session_key")
+	}
+}
