@@ -78,7 +78,7 @@ type Session struct {
 	saved    uint64 // 1 + mods when this request last wrote the session; 0 before
 
 	preloaded *loaded // what the Middleware read before the handler ran
-	err      error  // the first store failure
+	err       error   // the first store failure
 
 	created int64 // unix seconds the session began (absolute lifetime); 0 unknown
 	active  int64 // unix seconds of the last recorded activity (idle timeout); 0 unknown
