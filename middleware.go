@@ -47,8 +47,30 @@ func FromRequest(r *http.Request) (*Session, error) { return FromContext(r.Conte
 //
 // Middleware panics if m.Store is nil, as http.Handle does for a nil handler.
 func (m *Manager) Middleware(next http.Handler) http.Handler {
+	return m.middleware(next, m.Exclusive)
+}
+
+// ExclusiveMiddleware is Middleware for routes that read a value, compute
+// and write it back (a counter, stock, a wizard's step): a request that
+// carries a session holds it exclusively, from before its session is
+// read until after it is saved, so concurrent requests on that session
+// take turns there instead of merging. Wrap those routes with it instead
+// of Middleware (or set Manager.Exclusive for every route). A request
+// that waits longer than Manager.LockWait gets ErrLocked (503 with
+// Retry-After from DefaultErrorHandler); a lock whose holder died ends
+// after Manager.LockTTL.
+//
+// It panics if the Store is not a Locker.
+func (m *Manager) ExclusiveMiddleware(next http.Handler) http.Handler {
+	return m.middleware(next, true)
+}
+
+func (m *Manager) middleware(next http.Handler, exclusive bool) http.Handler {
 	if m.Store == nil {
 		panic("sessionkit: Manager.Store is nil; set it to a store such as memstore.New()")
+	}
+	if _, ok := m.Store.(Locker); exclusive && !ok {
+		panic(fmt.Sprintf("sessionkit: %T cannot lock sessions (it is not a Locker), so it cannot serve exclusive requests", m.Store))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		value, hadCookie := cookies.Lookup(r, m.cookieName())
@@ -63,6 +85,14 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 		s.ctx = &st.ctx
 		r = r.WithContext(&st.ctx)
 		*sw = responseWriter{ResponseWriter: w, m: m, s: s, r: r, hadCookie: hadCookie}
+		if s.key != "" && exclusive {
+			unlock, err := m.lock(r.Context(), s.key)
+			if err != nil {
+				sw.fail(err)
+				return
+			}
+			defer unlock() // after finish: the save happens under the lock
+		}
 		if s.key != "" && !sw.preload() {
 			return // the store failed: the handler must not act on an empty session
 		}
@@ -203,12 +233,16 @@ func (w *responseWriter) preload() bool {
 		s.preloaded = &loaded{rec, err}
 		return true
 	}
-	err = fmt.Errorf("sessionkit: loading the session: %w", err)
+	w.fail(fmt.Errorf("sessionkit: loading the session: %w", err))
+	return false
+}
+
+// fail answers with the ErrorHandler before the handler ran.
+func (w *responseWriter) fail(err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.committed, w.discard = true, true
 	w.failLocked(err)
-	return false
 }
 
 // failLocked writes the error response in place of the handler's.
@@ -222,6 +256,8 @@ func (w *responseWriter) failLocked(err error) {
 		w.m.logger().Warn("sessionkit: session deleted before the request completed", "method", w.r.Method, "path", w.r.URL.Path)
 	case errors.Is(err, ErrTooLarge):
 		w.m.logger().Warn("sessionkit: session too large", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
+	case errors.Is(err, ErrLocked), errors.Is(err, ErrConflict):
+		w.m.logger().Warn("sessionkit: session busy", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
 	default:
 		w.m.logger().Error("sessionkit: the session could not be loaded or saved", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
 	}
@@ -234,8 +270,9 @@ func (w *responseWriter) failLocked(err error) {
 
 // DefaultErrorHandler is what the Middleware answers when Manager.ErrorHandler
 // is nil: 400 Bad Request for ErrInterrupted (Django's SessionInterrupted),
-// 413 Content Too Large for ErrTooLarge, 500 Internal Server Error for a
-// store failure.
+// 413 Content Too Large for ErrTooLarge, 503 Service Unavailable with
+// Retry-After for ErrLocked and ErrConflict, 500 Internal Server Error for
+// a store failure.
 func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 	switch {
 	case errors.Is(err, ErrInterrupted):
@@ -243,6 +280,10 @@ func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
 		return
 	case errors.Is(err, ErrTooLarge):
 		http.Error(w, "The session is too large to be saved.", http.StatusRequestEntityTooLarge)
+		return
+	case errors.Is(err, ErrLocked), errors.Is(err, ErrConflict):
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "The session is busy with other requests; try again.", http.StatusServiceUnavailable)
 		return
 	}
 	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)

@@ -78,6 +78,14 @@ type Session struct {
 	saved    uint64 // 1 + mods when this request last wrote the session; 0 before
 
 	preloaded *loaded // what the Middleware read before the handler ran
+
+	// What this request changed, for merging with concurrent saves: the
+	// keys set or deleted since the last write, and whether it cleared the
+	// session. base is the stored Data those changes apply to (nil: not
+	// read yet).
+	changed map[string]struct{}
+	cleared bool
+	base    []byte
 	err       error   // the first store failure
 
 	created int64 // unix seconds the session began (absolute lifetime); 0 unknown
@@ -177,6 +185,15 @@ func (s *Session) setLocked(d *pyjson.Object, key string, v any) {
 		}
 	}
 	d.Set(key, v)
+	s.changedLocked(key)
+}
+
+// changedLocked records that key was set or deleted.
+func (s *Session) changedLocked(key string) {
+	if s.changed == nil {
+		s.changed = make(map[string]struct{})
+	}
+	s.changed[key] = struct{}{}
 	s.touchLocked()
 }
 
@@ -201,7 +218,7 @@ func (s *Session) Pop(key string) (any, bool) {
 	v, ok := d.Get(key)
 	if ok {
 		d.Delete(key)
-		s.touchLocked()
+		s.changedLocked(key)
 	}
 	return v, ok
 }
@@ -268,6 +285,7 @@ func (s *Session) Clear() {
 	defer s.mu.Unlock()
 	s.data = new(pyjson.Object)
 	s.accessed = true
+	s.changed, s.cleared = nil, true
 	s.touchLocked()
 }
 
@@ -292,6 +310,7 @@ func (s *Session) Flush() error {
 	s.accessed = true
 	s.touchLocked()
 	s.created, s.active = 0, 0
+	s.changed, s.cleared, s.base = nil, false, nil
 	old := s.key
 	s.key = ""
 	if old == "" {
@@ -374,7 +393,7 @@ func (s *Session) saveLocked(ctx context.Context, now time.Time) error {
 		return err
 	}
 	if s.key != "" {
-		key, err := m.Store.Update(ctx, s.key, rec)
+		key, err := m.update(ctx, s, rec, now)
 		if errors.Is(err, ErrNotFound) {
 			return ErrInterrupted
 		}
@@ -397,11 +416,33 @@ func (s *Session) saveLocked(ctx context.Context, now time.Time) error {
 			return err
 		}
 		s.key, s.saved = key, s.mods+1
+		s.base, s.changed, s.cleared = rec.Data, nil, false
 		return nil
 	}
 	err = fmt.Errorf("sessionkit: unable to create a new session key after %d attempts; the store reports every key as taken", maxCreateAttempts)
 	s.setErrLocked(err)
 	return err
+}
+
+// mergeInto applies this request's changes to latest, the version another
+// request saved: a Clear first, then each key set (in this session's
+// order) or deleted. s.mu must be held.
+func (s *Session) mergeInto(latest *pyjson.Object) *pyjson.Object {
+	if s.cleared {
+		latest = new(pyjson.Object)
+	}
+	for _, k := range s.data.Keys() {
+		if _, ok := s.changed[k]; ok {
+			v, _ := s.data.Get(k)
+			latest.Set(k, v)
+		}
+	}
+	for k := range s.changed {
+		if _, ok := s.data.Get(k); !ok {
+			latest.Delete(k)
+		}
+	}
+	return latest
 }
 
 // SetTestCookie stores Django's test cookie value.
@@ -438,7 +479,7 @@ func (s *Session) ResetExpiry() {
 	if _, ok := d.Get(ExpiryKey); ok {
 		d.Delete(ExpiryKey)
 	}
-	s.touchLocked()
+	s.changedLocked(ExpiryKey)
 }
 
 // ExpiryAge returns how long the session lives from now (Django's
