@@ -86,7 +86,7 @@ type Session struct {
 	changed map[string]struct{}
 	cleared bool
 	base    []byte
-	err       error   // the first store failure
+	err     error // the first store failure
 
 	created int64 // unix seconds the session began (absolute lifetime); 0 unknown
 	active  int64 // unix seconds of the last recorded activity (idle timeout); 0 unknown
