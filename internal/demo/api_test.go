@@ -3,9 +3,12 @@ package demo
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -549,5 +552,60 @@ func TestAPIOneWritePerNewSession(t *testing.T) {
 	}
 	if k, _ := r.json(t)["session_key"].(string); k == "" {
 		t.Error("the answer has no session_key")
+	}
+}
+
+func TestAPISessionIncr(t *testing.T) {
+	s, _ := newTestServer(t, nil)
+	c := newClient(t, s)
+	r := c.postJSON("/api/session/incr", `{"key": "n"}`)
+	wantStatus(t, r, http.StatusOK)
+	r = c.postJSON("/api/session/incr", `{"key": "n", "by": 41}`)
+	wantStatus(t, r, http.StatusOK)
+	if d, _ := r.json(t)["data"].(map[string]any); d["n"] != json.Number("42") {
+		t.Errorf("after incr by 1 and 41: %s", r.body)
+	}
+	c.postJSON("/api/session", `{"s": "text"}`)
+	wantError(t, c.postJSON("/api/session/incr", `{"key": "s"}`), http.StatusBadRequest, "not an integer")
+	wantError(t, c.postJSON("/api/session/incr", `{"by": 1}`), http.StatusBadRequest, "key")
+	wantError(t, c.postJSON("/api/session/incr", `{"key": "_auth_user_id"}`), http.StatusBadRequest, "reserved")
+	c.postJSON("/api/session", `{"big": 9223372036854775807}`)
+	wantError(t, c.postJSON("/api/session/incr", `{"key": "big"}`), http.StatusBadRequest, "overflows")
+}
+
+// TestAPISessionIncrExclusive: with SESSIONKIT_LOCK's Manager.Exclusive,
+// concurrent increments of one session are exact.
+func TestAPISessionIncrExclusive(t *testing.T) {
+	store := memstore.New(0)
+	t.Cleanup(func() { store.Close() })
+	log := slog.New(slog.DiscardHandler)
+	m := &sessionkit.Manager{Store: store, Logger: log, Exclusive: true}
+	s, err := New(Config{Manager: m, SecretKey: testSecret, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, s)
+	wantStatus(t, c.postJSON("/api/session/incr", `{"key": "n", "by": 0}`), http.StatusOK)
+	cookie := "sessionid=" + c.cookies["sessionid"]
+	const workers, each = 8, 10
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				req := httptest.NewRequest("POST", "/api/session/incr", strings.NewReader(`{"key": "n"}`))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Cookie", cookie)
+				rec := httptest.NewRecorder()
+				s.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					t.Errorf("status %d: %s", rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	r := c.get("/api/session")
+	if d, _ := r.json(t)["data"].(map[string]any); d["n"] != json.Number(fmt.Sprint(workers*each)) {
+		t.Errorf("%d × %d exclusive increments: %s", workers, each, r.body)
 	}
 }
