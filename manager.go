@@ -344,7 +344,7 @@ func (m *Manager) load(ctx context.Context, s *Session) *pyjson.Object {
 	}
 	s.base = rec.Data
 	s.created = popUnix(data, createdKey)
-	s.active = popUnix(data, activeKey)
+	s.active = max(popUnix(data, activeKey), m.djangoActivity(data, rec.Expiry))
 	now := m.now()
 	if m.timedOut(s, data, now) {
 		// Expired by sessionkit's own policy: forget it like a missing one.
@@ -422,6 +422,30 @@ func (m *Manager) update(ctx context.Context, s *Session, rec Record, now time.T
 	return "", fmt.Errorf("%w: %d concurrent saves in a row changed it first; try again", ErrConflict, maxMergeAttempts)
 }
 
+func (m *Manager) djangoMode() bool {
+	_, ok := m.codec().(*DjangoCodec)
+	return ok
+}
+
+// djangoActivity is when a Django app last saved the session, in unix
+// seconds (0: unknown), for the idle timeout in Django mode: Django never
+// updates sessionkit's activity marker, but every save of its sets the
+// expiry to the time of the save plus the session's expiry age.
+func (m *Manager) djangoActivity(data *pyjson.Object, expiry time.Time) int64 {
+	if m.IdleTimeout <= 0 || expiry.IsZero() || !m.djangoMode() {
+		return 0
+	}
+	secs, _, isDate, ok := expiryValue(data)
+	if isDate {
+		return 0 // Django's expiry is that date, whenever it saved
+	}
+	age := m.cookieAge()
+	if ok && secs != 0 {
+		age = time.Duration(secs) * time.Second
+	}
+	return expiry.Add(-age).Unix()
+}
+
 func (m *Manager) timedOut(s *Session, data *pyjson.Object, now time.Time) bool {
 	unix := now.Unix()
 	if m.Lifetime > 0 && s.created != 0 && unix-s.created >= int64(m.Lifetime/time.Second) {
@@ -495,7 +519,10 @@ func (m *Manager) record(s *Session, now time.Time) (Record, error) {
 // get_expiry_date, brought forward by the idle timeout and the lifetime.
 func (m *Manager) recordExpiry(s *Session, now time.Time) time.Time {
 	exp := m.expiryDate(s.data, now)
-	if m.IdleTimeout > 0 {
+	// In Django mode a Django app shares the record and keeps it alive by
+	// its own rules: the idle timeout is checked on load here (see
+	// djangoActivity), never by shortening what Django would set.
+	if m.IdleTimeout > 0 && !m.djangoMode() {
 		exp = minTime(exp, now.Add(m.IdleTimeout))
 	}
 	if m.Lifetime > 0 && s.created != 0 {
