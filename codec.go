@@ -1,6 +1,8 @@
 package sessionkit
 
 import (
+	"fmt"
+
 	"github.com/sessionkit/sessionkit/pyjson"
 )
 
@@ -24,10 +26,27 @@ func (JSONCodec) Encode(data *pyjson.Object) ([]byte, error) {
 	}
 	// The Object sizes the buffer: as large as the JSON it was decoded
 	// from, or a typical session's size.
-	return pyjson.AppendMarshal(nil, data)
+	b, err := pyjson.AppendMarshal(nil, data)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxReadSize {
+		return nil, errJSONTooLarge(len(b))
+	}
+	return b, nil
 }
 
-// Decode implements Codec.
+// Decode implements Codec. Data over MaxReadSize is an error wrapping
+// ErrTooLarge.
 func (JSONCodec) Decode(b []byte) (*pyjson.Object, error) {
+	if len(b) > MaxReadSize {
+		return nil, fmt.Errorf("%w: the stored session is %d bytes, more than MaxReadSize (%d); it was not written by sessionkit, which saves at most Manager.MaxSize", ErrTooLarge, len(b), MaxReadSize)
+	}
 	return pyjson.DecodeObject(b)
+}
+
+// errJSONTooLarge is the error for a session whose JSON could not be read
+// back: such a session is never saved.
+func errJSONTooLarge(n int) error {
+	return fmt.Errorf("%w: its JSON is %d bytes, more than MaxReadSize (%d) — more than could be read back; keep large data elsewhere and a reference to it in the session", ErrTooLarge, n, MaxReadSize)
 }

@@ -61,6 +61,7 @@ func (c *DjangoCodec) init() {
 		}
 		c.signer, c.err = signing.NewTimestampSigner(signing.Options{
 			Key: c.SecretKey, FallbackKeys: c.FallbackKeys, Salt: salt,
+			MaxDecompressedSize: MaxReadSize,
 		})
 	})
 }
@@ -70,7 +71,7 @@ func (c *DjangoCodec) Encode(data *pyjson.Object) ([]byte, error) {
 	if c.init(); c.err != nil {
 		return nil, c.err
 	}
-	js, err := JSONCodec{}.Encode(data)
+	js, err := JSONCodec{}.Encode(data) // at most MaxReadSize: it decompresses back
 	if err != nil {
 		return nil, err
 	}
@@ -83,8 +84,14 @@ func (c *DjangoCodec) Decode(b []byte) (*pyjson.Object, error) {
 	if c.init(); c.err != nil {
 		return nil, c.err
 	}
+	if len(b) > MaxReadSize {
+		return nil, fmt.Errorf("%w: the stored session is %d bytes, more than MaxReadSize (%d)", ErrTooLarge, len(b), MaxReadSize)
+	}
 	// Django's session decode has no age limit: the store's expiry rules.
 	js, err := c.signer.UnsignPayload(string(b), signing.NoMaxAge)
+	if errors.Is(err, signing.ErrPayloadTooLarge) {
+		return nil, fmt.Errorf("%w: %w", ErrTooLarge, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("session data corrupted: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 	"time"
@@ -84,6 +85,31 @@ type Manager struct {
 	// Cache-Control of their own (which keeps shared caches from handing one
 	// user's cookie to another).
 	AllowCaching bool
+	// MaxSize bounds the encoded session a save accepts, in bytes; 0 means
+	// DefaultMaxSize (512 KiB) and a negative value turns the bound off
+	// (MaxReadSize still applies). A larger session is not saved — the
+	// stored one stays as it was — and the request gets ErrTooLarge (413
+	// from DefaultErrorHandler).
+	MaxSize int
+
+	// LastWriteWins turns off the merge of concurrent saves: a save
+	// replaces the stored session with what this request holds, as in
+	// Django, scs and gorilla/sessions, and a concurrent request's writes
+	// to other keys are lost. By default a save applies only this
+	// request's changes to the latest stored version (see Swapper).
+	LastWriteWins bool
+
+	// Exclusive makes Middleware behave as ExclusiveMiddleware on every
+	// route: one request at a time per session. The Store must be a Locker.
+	Exclusive bool
+	// LockWait bounds how long an exclusive request waits for its session;
+	// 0 means DefaultLockWait. Then it gets ErrLocked.
+	LockWait time.Duration
+	// LockTTL is how long a lock lasts if its holder never releases it (the
+	// process died); 0 means DefaultLockTTL. A request that runs longer
+	// loses its exclusivity.
+	LockTTL time.Duration
+
 	// UserKey is the session key whose value is recorded as Record.UserID
 	// for stores with a per-user index; "" means Django's "_auth_user_id".
 	UserKey string
@@ -97,6 +123,54 @@ type Manager struct {
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
 	// Now is the clock; nil means time.Now. For tests.
 	Now func() time.Time
+}
+
+// Defaults of the exclusive mode (Manager.LockWait, Manager.LockTTL).
+const (
+	DefaultLockWait = 5 * time.Second
+	DefaultLockTTL  = 30 * time.Second
+)
+
+// lock takes the session's lock for an exclusive request, waiting at most
+// LockWait, and returns the function that releases it.
+func (m *Manager) lock(ctx context.Context, key string) (unlock func(), err error) {
+	l := m.Store.(Locker)
+	wait, ttl := m.LockWait, m.LockTTL
+	if wait <= 0 {
+		wait = DefaultLockWait
+	}
+	if ttl <= 0 {
+		ttl = DefaultLockTTL
+	}
+	token := NewKey()
+	deadline := time.Now().Add(wait) // real time: a test's clock does not wait
+	pause := time.Millisecond
+	for {
+		ok, err := l.TryLock(ctx, key, token, ttl)
+		if err != nil {
+			return nil, fmt.Errorf("sessionkit: locking the session: %w", err)
+		}
+		if ok {
+			return func() {
+				if err := l.Unlock(context.WithoutCancel(ctx), key, token); err != nil {
+					m.logger().Warn("sessionkit: releasing a session lock; it ends with its lease", "err", err, "ttl", ttl)
+				}
+			}, nil
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, fmt.Errorf("%w: waited %v (Manager.LockWait); another request holds it", ErrLocked, wait)
+		}
+		// Jittered, growing pauses: waiters do not wake in step.
+		t := time.NewTimer(min(pause/2+rand.N(pause), left))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("sessionkit: waiting for the session's lock: %w", ctx.Err())
+		case <-t.C:
+		}
+		pause = min(2*pause, 50*time.Millisecond)
+	}
 }
 
 // New returns a Manager with Django's default settings that keeps sessions
@@ -122,6 +196,16 @@ func (m *Manager) codec() Codec {
 		return m.Codec
 	}
 	return JSONCodec{}
+}
+
+func (m *Manager) maxSize() int {
+	switch {
+	case m.MaxSize == 0:
+		return DefaultMaxSize
+	case m.MaxSize < 0:
+		return MaxReadSize
+	}
+	return min(m.MaxSize, MaxReadSize)
 }
 
 func (m *Manager) cookieName() string {
@@ -238,7 +322,13 @@ func (m *Manager) DeleteOtherSessions(ctx context.Context, s *Session) (int64, e
 // undecodable data gives an empty session that keeps its key, with a
 // warning, as Django does; a store failure is remembered in s.err.
 func (m *Manager) load(ctx context.Context, s *Session) *pyjson.Object {
-	rec, err := m.Store.Load(ctx, s.key)
+	var rec Record
+	var err error
+	if p := s.preloaded; p != nil {
+		rec, err, s.preloaded = p.rec, p.err, nil
+	} else {
+		rec, err = m.Store.Load(ctx, s.key)
+	}
 	if errors.Is(err, ErrNotFound) {
 		s.key = ""
 		return new(pyjson.Object)
@@ -247,23 +337,113 @@ func (m *Manager) load(ctx context.Context, s *Session) *pyjson.Object {
 		s.setErrLocked(fmt.Errorf("sessionkit: loading the session: %w", err))
 		return new(pyjson.Object)
 	}
-	data, err := m.codec().Decode(rec.Data)
+	data, err := m.decode(rec.Data)
 	if err != nil {
-		m.logger().Warn("Session data corrupted", "err", err)
+		s.setErrLocked(err)
 		return new(pyjson.Object)
 	}
+	s.base = rec.Data
 	s.created = popUnix(data, createdKey)
-	s.active = popUnix(data, activeKey)
+	s.active = max(popUnix(data, activeKey), m.djangoActivity(data, rec.Expiry))
 	now := m.now()
 	if m.timedOut(s, data, now) {
 		// Expired by sessionkit's own policy: forget it like a missing one.
-		if err := m.Store.Delete(ctx, s.key); err != nil {
+		if err := m.Store.Delete(context.WithoutCancel(ctx), s.key); err != nil {
 			m.logger().Warn("sessionkit: deleting a timed-out session", "err", err)
 		}
 		s.key, s.created, s.active = "", 0, 0
 		return new(pyjson.Object)
 	}
 	return data
+}
+
+// decode turns stored data into session data. Undecodable data is an
+// empty session, with Django's warning; data too large to read is an
+// error (not corrupt: dropping it would let the next save overwrite it).
+func (m *Manager) decode(b []byte) (*pyjson.Object, error) {
+	data, err := m.codec().Decode(b)
+	if errors.Is(err, ErrTooLarge) {
+		return nil, fmt.Errorf("sessionkit: loading the session: %w", err)
+	}
+	if err != nil {
+		m.logger().Warn("Session data corrupted", "err", err)
+		return new(pyjson.Object), nil
+	}
+	return data, nil
+}
+
+// maxMergeAttempts bounds the merges of one save. Every failed attempt
+// means another save succeeded, so the store makes progress; the bound
+// only keeps one request from waiting behind a flood of others.
+const maxMergeAttempts = 64
+
+// update writes rec over the session's stored record. With a Swapper it
+// merges: when another request saved the session since this one read it,
+// this request's changes (the keys it set or deleted, a Clear) are applied
+// to the stored version and the write is tried again, so disjoint keys
+// never clobber each other and, on one key, the later save wins.
+func (m *Manager) update(ctx context.Context, s *Session, rec Record, now time.Time) (string, error) {
+	sw, ok := m.Store.(Swapper)
+	if !ok || m.LastWriteWins {
+		key, err := m.Store.Update(ctx, s.key, rec)
+		if err == nil {
+			s.base, s.changed, s.cleared = rec.Data, nil, false
+		}
+		return key, err
+	}
+	for range maxMergeAttempts {
+		if s.base != nil {
+			key, err := sw.Swap(ctx, s.key, s.base, rec)
+			if err == nil {
+				s.base, s.changed, s.cleared = rec.Data, nil, false
+				return key, nil
+			}
+			if !errors.Is(err, ErrConflict) {
+				return "", err
+			}
+		}
+		latest, err := m.Store.Load(ctx, s.key)
+		if err != nil {
+			return "", err
+		}
+		data, err := m.decode(latest.Data)
+		if err != nil {
+			return "", err
+		}
+		if created := popUnix(data, createdKey); s.created == 0 {
+			s.created = created
+		}
+		popUnix(data, activeKey)
+		s.data, s.base = s.mergeInto(data), latest.Data
+		if rec, err = m.record(s, now); err != nil {
+			return "", err
+		}
+	}
+	return "", fmt.Errorf("%w: %d concurrent saves in a row changed it first; try again", ErrConflict, maxMergeAttempts)
+}
+
+func (m *Manager) djangoMode() bool {
+	_, ok := m.codec().(*DjangoCodec)
+	return ok
+}
+
+// djangoActivity is when a Django app last saved the session, in unix
+// seconds (0: unknown), for the idle timeout in Django mode: Django never
+// updates sessionkit's activity marker, but every save of its sets the
+// expiry to the time of the save plus the session's expiry age.
+func (m *Manager) djangoActivity(data *pyjson.Object, expiry time.Time) int64 {
+	if m.IdleTimeout <= 0 || expiry.IsZero() || !m.djangoMode() {
+		return 0
+	}
+	secs, _, isDate, ok := expiryValue(data)
+	if isDate {
+		return 0 // Django's expiry is that date, whenever it saved
+	}
+	age := m.cookieAge()
+	if ok && secs != 0 {
+		age = time.Duration(secs) * time.Second
+	}
+	return expiry.Add(-age).Unix()
 }
 
 func (m *Manager) timedOut(s *Session, data *pyjson.Object, now time.Time) bool {
@@ -317,14 +497,21 @@ func (m *Manager) record(s *Session, now time.Time) (Record, error) {
 			d.Set(activeKey, s.active)
 		}
 	}
+	uid := userID(s.data.Get(m.userKey()))
+	if len(uid) > MaxUserIDSize {
+		return Record{}, fmt.Errorf("sessionkit: the user id under %q is %d bytes; the per-user index holds at most %d (MaxUserIDSize)", m.userKey(), len(uid), MaxUserIDSize)
+	}
 	b, err := m.codec().Encode(d)
 	if err != nil {
 		return Record{}, fmt.Errorf("sessionkit: encoding the session: %w", err)
 	}
+	if len(b) > m.maxSize() {
+		return Record{}, fmt.Errorf("%w: %d bytes encoded, more than Manager.MaxSize (%d); keep large data elsewhere and a reference to it in the session", ErrTooLarge, len(b), m.maxSize())
+	}
 	return Record{
 		Data:   b,
 		Expiry: m.recordExpiry(s, now),
-		UserID: userID(s.data.Get(m.userKey())),
+		UserID: uid,
 	}, nil
 }
 
@@ -332,7 +519,10 @@ func (m *Manager) record(s *Session, now time.Time) (Record, error) {
 // get_expiry_date, brought forward by the idle timeout and the lifetime.
 func (m *Manager) recordExpiry(s *Session, now time.Time) time.Time {
 	exp := m.expiryDate(s.data, now)
-	if m.IdleTimeout > 0 {
+	// In Django mode a Django app shares the record and keeps it alive by
+	// its own rules: the idle timeout is checked on load here (see
+	// djangoActivity), never by shortening what Django would set.
+	if m.IdleTimeout > 0 && !m.djangoMode() {
 		exp = minTime(exp, now.Add(m.IdleTimeout))
 	}
 	if m.Lifetime > 0 && s.created != 0 {
@@ -365,7 +555,7 @@ func (m *Manager) expiryAge(d *pyjson.Object, now time.Time) time.Duration {
 		return m.cookieAge()
 	case isDate:
 		// Django floors to whole seconds (toward −∞).
-		delta := at.Sub(now)
+		delta := min(max(at.Sub(now), -MaxExpiry), MaxExpiry)
 		floored := delta.Truncate(time.Second)
 		if floored > delta {
 			floored -= time.Second
@@ -380,7 +570,7 @@ func (m *Manager) expiryDate(d *pyjson.Object, now time.Time) time.Time {
 	secs, at, isDate, ok := expiryValue(d)
 	switch {
 	case isDate:
-		return at
+		return minTime(at, now.Add(MaxExpiry))
 	case !ok || secs == 0:
 		return now.Add(m.cookieAge())
 	default:

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -46,8 +47,30 @@ func FromRequest(r *http.Request) (*Session, error) { return FromContext(r.Conte
 //
 // Middleware panics if m.Store is nil, as http.Handle does for a nil handler.
 func (m *Manager) Middleware(next http.Handler) http.Handler {
+	return m.middleware(next, m.Exclusive)
+}
+
+// ExclusiveMiddleware is Middleware for routes that read a value, compute
+// and write it back (a counter, stock, a wizard's step): a request that
+// carries a session holds it exclusively, from before its session is
+// read until after it is saved, so concurrent requests on that session
+// take turns there instead of merging. Wrap those routes with it instead
+// of Middleware (or set Manager.Exclusive for every route). A request
+// that waits longer than Manager.LockWait gets ErrLocked (503 with
+// Retry-After from DefaultErrorHandler); a lock whose holder died ends
+// after Manager.LockTTL.
+//
+// It panics if the Store is not a Locker.
+func (m *Manager) ExclusiveMiddleware(next http.Handler) http.Handler {
+	return m.middleware(next, true)
+}
+
+func (m *Manager) middleware(next http.Handler, exclusive bool) http.Handler {
 	if m.Store == nil {
 		panic("sessionkit: Manager.Store is nil; set it to a store such as memstore.New()")
+	}
+	if _, ok := m.Store.(Locker); exclusive && !ok {
+		panic(fmt.Sprintf("sessionkit: %T cannot lock sessions (it is not a Locker), so it cannot serve exclusive requests", m.Store))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		value, hadCookie := cookies.Lookup(r, m.cookieName())
@@ -62,6 +85,17 @@ func (m *Manager) Middleware(next http.Handler) http.Handler {
 		s.ctx = ctx
 		r = r.WithContext(ctx)
 		*sw = responseWriter{ResponseWriter: w, m: m, s: s, r: r, hadCookie: hadCookie}
+		if s.key != "" && exclusive {
+			unlock, err := m.lock(r.Context(), s.key)
+			if err != nil {
+				sw.fail(err)
+				return
+			}
+			defer unlock() // after finish: the save happens under the lock
+		}
+		if s.key != "" && !sw.preload() {
+			return // the store failed: the handler must not act on an empty session
+		}
 		next.ServeHTTP(sw, r)
 		sw.finish()
 	})
@@ -167,16 +201,48 @@ func (w *responseWriter) commit(code int) bool {
 	return false
 }
 
+// preload reads the session of a request that carries a session cookie
+// from the store before the handler runs. When the store
+// fails, it answers with the ErrorHandler and reports false: a handler
+// must never act on an empty session because the real one could not be
+// read (Django raises from the first access; a Go handler cannot be
+// unwound safely, so the load comes first).
+func (w *responseWriter) preload() bool {
+	s := w.s
+	rec, err := w.m.Store.Load(s.ctx, s.key)
+	if err == nil || errors.Is(err, ErrNotFound) {
+		// Decoded on first use, as before: an untouched session stays
+		// untouched (no Vary, no cookie deleted for an unknown key).
+		s.preloaded = &loaded{rec, err}
+		return true
+	}
+	w.fail(fmt.Errorf("sessionkit: loading the session: %w", err))
+	return false
+}
+
+// fail answers with the ErrorHandler before the handler ran.
+func (w *responseWriter) fail(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.committed, w.discard = true, true
+	w.failLocked(err)
+}
+
 // failLocked writes the error response in place of the handler's.
 func (w *responseWriter) failLocked(err error) {
 	h := w.ResponseWriter.Header()
 	h.Del("Content-Length")
 	h.Del("Content-Encoding")
 	h.Del("ETag")
-	if errors.Is(err, ErrInterrupted) {
+	switch {
+	case errors.Is(err, ErrInterrupted):
 		w.m.logger().Warn("sessionkit: session deleted before the request completed", "method", w.r.Method, "path", w.r.URL.Path)
-	} else {
-		w.m.logger().Error("sessionkit: session store failure", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
+	case errors.Is(err, ErrTooLarge):
+		w.m.logger().Warn("sessionkit: session too large", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
+	case errors.Is(err, ErrLocked), errors.Is(err, ErrConflict):
+		w.m.logger().Warn("sessionkit: session busy", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
+	default:
+		w.m.logger().Error("sessionkit: the session could not be loaded or saved", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
 	}
 	if w.m.ErrorHandler != nil {
 		w.m.ErrorHandler(w.ResponseWriter, w.r, err)
@@ -187,10 +253,20 @@ func (w *responseWriter) failLocked(err error) {
 
 // DefaultErrorHandler is what the Middleware answers when Manager.ErrorHandler
 // is nil: 400 Bad Request for ErrInterrupted (Django's SessionInterrupted),
-// 500 Internal Server Error for a store failure.
+// 413 Content Too Large for ErrTooLarge, 503 Service Unavailable with
+// Retry-After for ErrLocked and ErrConflict, 500 Internal Server Error for
+// a store failure.
 func DefaultErrorHandler(w http.ResponseWriter, _ *http.Request, err error) {
-	if errors.Is(err, ErrInterrupted) {
+	switch {
+	case errors.Is(err, ErrInterrupted):
 		http.Error(w, "The request's session was deleted before the request completed. The user may have logged out in a concurrent request, for example.", http.StatusBadRequest)
+		return
+	case errors.Is(err, ErrTooLarge):
+		http.Error(w, "The session is too large to be saved.", http.StatusRequestEntityTooLarge)
+		return
+	case errors.Is(err, ErrLocked), errors.Is(err, ErrConflict):
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, "The session is busy with other requests; try again.", http.StatusServiceUnavailable)
 		return
 	}
 	http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
@@ -230,8 +306,12 @@ func (w *responseWriter) applyLocked(code int) error {
 	if now.IsZero() {
 		now = m.now()
 	}
-	if err := s.saveLocked(s.ctx, now); err != nil {
-		return err
+	// A session the handler already saved as it is (a new session saved to
+	// learn its key, a cycled key) is not written twice.
+	if !s.writtenLocked() || m.SaveEveryRequest {
+		if err := s.saveLocked(s.writeCtx(), now); err != nil {
+			return err
+		}
 	}
 	w.mods = s.mods
 	opts := cookies.Options{
@@ -290,7 +370,7 @@ func (w *responseWriter) finish() {
 		w.m.logger().Error("sessionkit: session modified after the response was sent; a new session cannot be saved then (modify it before writing the body)", "path", w.r.URL.Path)
 		return
 	}
-	if err := s.saveLocked(s.ctx, w.m.now()); err != nil {
+	if err := s.saveLocked(s.writeCtx(), w.m.now()); err != nil {
 		w.m.logger().Error("sessionkit: saving a session modified after the response was sent", "err", err, "path", w.r.URL.Path)
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -44,7 +45,18 @@ var (
 	// ErrNoSession: FromContext was called for a request that did not pass
 	// through Manager.Middleware.
 	ErrNoSession = errors.New("sessionkit: no session in this context; wrap the handler with Manager.Middleware")
+	// ErrInvalidExpiry: a value set under ExpiryKey that is not an int
+	// number of seconds, nil or an ISO-8601 date, or that lies more than
+	// MaxExpiry away. Set stores nothing then and the request fails with it
+	// (500 from DefaultErrorHandler): a bug in the handler, or input that
+	// should have been checked.
+	ErrInvalidExpiry = errors.New("sessionkit: invalid session expiry")
 )
+
+// MaxExpiry bounds _session_expiry: Set refuses ages and dates further
+// from now, and a stored value beyond it (written by another program) is
+// read as MaxExpiry, so the arithmetic never overflows.
+const MaxExpiry = 100 * 365 * 24 * time.Hour
 
 // Session is one request's view of one session: Django's request.session.
 // It behaves like a dict (Get, Set, Pop, Keys, ...) and tracks, exactly as
@@ -63,7 +75,18 @@ type Session struct {
 	accessed bool
 	modified bool
 	mods     uint64 // counts modifications, to notice writes after the response was committed
-	err      error  // the first store failure
+	saved    uint64 // 1 + mods when this request last wrote the session; 0 before
+
+	preloaded *loaded // what the Middleware read before the handler ran
+
+	// What this request changed, for merging with concurrent saves: the
+	// keys set or deleted since the last write, and whether it cleared the
+	// session. base is the stored Data those changes apply to (nil: not
+	// read yet).
+	changed map[string]struct{}
+	cleared bool
+	base    []byte
+	err     error // the first store failure
 
 	created int64 // unix seconds the session began (absolute lifetime); 0 unknown
 	active  int64 // unix seconds of the last recorded activity (idle timeout); 0 unknown
@@ -114,6 +137,12 @@ func (s *Session) loadLocked() *pyjson.Object {
 	return s.data
 }
 
+// loaded is the outcome of a Store.Load: a record or ErrNotFound.
+type loaded struct {
+	rec Record
+	err error
+}
+
 func (s *Session) touchLocked() {
 	s.modified = true
 	s.mods++
@@ -144,7 +173,27 @@ func (s *Session) Has(key string) bool {
 func (s *Session) Set(key string, v any) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.loadLocked().Set(key, v)
+	s.setLocked(s.loadLocked(), key, v)
+}
+
+// setLocked stores v under key, checking values of ExpiryKey first.
+func (s *Session) setLocked(d *pyjson.Object, key string, v any) {
+	if key == ExpiryKey {
+		if err := checkExpiry(v, s.m.now()); err != nil {
+			s.setErrLocked(err)
+			return
+		}
+	}
+	d.Set(key, v)
+	s.changedLocked(key)
+}
+
+// changedLocked records that key was set or deleted.
+func (s *Session) changedLocked(key string) {
+	if s.changed == nil {
+		s.changed = make(map[string]struct{})
+	}
+	s.changed[key] = struct{}{}
 	s.touchLocked()
 }
 
@@ -155,7 +204,7 @@ func (s *Session) Update(values map[string]any) {
 	defer s.mu.Unlock()
 	d := s.loadLocked()
 	for _, k := range sortedKeys(values) {
-		d.Set(k, values[k])
+		s.setLocked(d, k, values[k])
 	}
 	s.touchLocked()
 }
@@ -169,7 +218,7 @@ func (s *Session) Pop(key string) (any, bool) {
 	v, ok := d.Get(key)
 	if ok {
 		d.Delete(key)
-		s.touchLocked()
+		s.changedLocked(key)
 	}
 	return v, ok
 }
@@ -190,8 +239,7 @@ func (s *Session) SetDefault(key string, v any) any {
 	if old, ok := d.Get(key); ok {
 		return old
 	}
-	d.Set(key, v)
-	s.touchLocked()
+	s.setLocked(d, key, v)
 	return v
 }
 
@@ -237,6 +285,7 @@ func (s *Session) Clear() {
 	defer s.mu.Unlock()
 	s.data = new(pyjson.Object)
 	s.accessed = true
+	s.changed, s.cleared = nil, true
 	s.touchLocked()
 }
 
@@ -261,12 +310,13 @@ func (s *Session) Flush() error {
 	s.accessed = true
 	s.touchLocked()
 	s.created, s.active = 0, 0
+	s.changed, s.cleared, s.base = nil, false, nil
 	old := s.key
 	s.key = ""
 	if old == "" {
 		return nil
 	}
-	if err := s.m.Store.Delete(s.ctx, old); err != nil {
+	if err := s.m.Store.Delete(s.writeCtx(), old); err != nil {
 		err = fmt.Errorf("sessionkit: flush: deleting the session: %w", err)
 		s.setErrLocked(err)
 		return err
@@ -283,13 +333,14 @@ func (s *Session) CycleKey() error {
 	s.loadLocked()
 	old := s.key
 	s.key = ""
-	if err := s.saveLocked(s.ctx, s.m.now()); err != nil {
+	if err := s.saveLocked(s.writeCtx(), s.m.now()); err != nil {
 		s.key = old
 		return err
 	}
 	s.touchLocked()
+	s.saved = s.mods + 1 // the new record holds the data: no second write
 	if old != "" && old != s.key {
-		if err := s.m.Store.Delete(s.ctx, old); err != nil {
+		if err := s.m.Store.Delete(s.writeCtx(), old); err != nil {
 			err = fmt.Errorf("sessionkit: cycle key: deleting the old session: %w", err)
 			s.setErrLocked(err)
 			return err
@@ -307,6 +358,19 @@ func (s *Session) Save(ctx context.Context) error {
 	defer s.mu.Unlock()
 	s.loadLocked()
 	return s.saveLocked(ctx, s.m.now())
+}
+
+// writeCtx is the context of the request's writes: not cancelled when the
+// client goes away, so that a save or a logout that started completes (each
+// store bounds its own operations).
+func (s *Session) writeCtx() context.Context {
+	return context.WithoutCancel(s.ctx)
+}
+
+// writtenLocked reports whether this request already wrote the session
+// as it is now (Save, or the new key of CycleKey).
+func (s *Session) writtenLocked() bool {
+	return s.key != "" && s.saved == s.mods+1
 }
 
 func (s *Session) setErrLocked(err error) {
@@ -329,7 +393,7 @@ func (s *Session) saveLocked(ctx context.Context, now time.Time) error {
 		return err
 	}
 	if s.key != "" {
-		key, err := m.Store.Update(ctx, s.key, rec)
+		key, err := m.update(ctx, s, rec, now)
 		if errors.Is(err, ErrNotFound) {
 			return ErrInterrupted
 		}
@@ -338,7 +402,7 @@ func (s *Session) saveLocked(ctx context.Context, now time.Time) error {
 			s.setErrLocked(err)
 			return err
 		}
-		s.key = key
+		s.key, s.saved = key, s.mods+1
 		return nil
 	}
 	for range maxCreateAttempts {
@@ -351,12 +415,34 @@ func (s *Session) saveLocked(ctx context.Context, now time.Time) error {
 			s.setErrLocked(err)
 			return err
 		}
-		s.key = key
+		s.key, s.saved = key, s.mods+1
+		s.base, s.changed, s.cleared = rec.Data, nil, false
 		return nil
 	}
 	err = fmt.Errorf("sessionkit: unable to create a new session key after %d attempts; the store reports every key as taken", maxCreateAttempts)
 	s.setErrLocked(err)
 	return err
+}
+
+// mergeInto applies this request's changes to latest, the version another
+// request saved: a Clear first, then each key set (in this session's
+// order) or deleted. s.mu must be held.
+func (s *Session) mergeInto(latest *pyjson.Object) *pyjson.Object {
+	if s.cleared {
+		latest = new(pyjson.Object)
+	}
+	for _, k := range s.data.Keys() {
+		if _, ok := s.changed[k]; ok {
+			v, _ := s.data.Get(k)
+			latest.Set(k, v)
+		}
+	}
+	for k := range s.changed {
+		if _, ok := s.data.Get(k); !ok {
+			latest.Delete(k)
+		}
+	}
+	return latest
 }
 
 // SetTestCookie stores Django's test cookie value.
@@ -393,7 +479,7 @@ func (s *Session) ResetExpiry() {
 	if _, ok := d.Get(ExpiryKey); ok {
 		d.Delete(ExpiryKey)
 	}
-	s.touchLocked()
+	s.changedLocked(ExpiryKey)
 }
 
 // ExpiryAge returns how long the session lives from now (Django's
@@ -440,8 +526,43 @@ func expiryValue(d *pyjson.Object) (secs int64, at time.Time, isDate, ok bool) {
 		if err != nil {
 			return 0, time.Time{}, false, false
 		}
-		return n, time.Time{}, false, true
+		const most = int64(MaxExpiry / time.Second)
+		return min(max(n, -most), most), time.Time{}, false, true
 	}
+}
+
+// checkExpiry reports whether v can be stored under ExpiryKey: nil, a
+// whole number of seconds or an ISO-8601 date, at most MaxExpiry from now.
+func checkExpiry(v any, now time.Time) error {
+	const most = float64(MaxExpiry / time.Second)
+	switch x := v.(type) {
+	case nil:
+		return nil
+	case string:
+		t, err := parseISO(x)
+		if err != nil {
+			return fmt.Errorf("%w: %q is not an ISO-8601 date; use SetExpiryAt", ErrInvalidExpiry, x)
+		}
+		if d := t.Sub(now); d > MaxExpiry || d < -MaxExpiry {
+			return fmt.Errorf("%w: %s is more than %v from now", ErrInvalidExpiry, x, MaxExpiry)
+		}
+		return nil
+	case float64:
+		if x != math.Trunc(x) || math.Abs(x) > most {
+			return fmt.Errorf("%w: %v is not a whole number of seconds within ±%v", ErrInvalidExpiry, x, MaxExpiry)
+		}
+		return nil
+	case bool:
+		return fmt.Errorf("%w: a bool; use SetExpiry, SetExpiryAt or ResetExpiry", ErrInvalidExpiry)
+	}
+	n, err := toInt64(v)
+	if err != nil {
+		return fmt.Errorf("%w: %T; use SetExpiry, SetExpiryAt or ResetExpiry", ErrInvalidExpiry, v)
+	}
+	if math.Abs(float64(n)) > most {
+		return fmt.Errorf("%w: %d seconds is more than %v", ErrInvalidExpiry, n, MaxExpiry)
+	}
+	return nil
 }
 
 // isoformat renders t as Python's datetime.isoformat() of the UTC instant.
@@ -479,6 +600,13 @@ func toInt64(v any) (int64, error) {
 	case int32:
 		return int64(x), nil
 	case float64:
+		// Saturate instead of overflowing (Go leaves that undefined).
+		if x >= math.MaxInt64 {
+			return math.MaxInt64, nil
+		}
+		if x <= math.MinInt64 {
+			return math.MinInt64, nil
+		}
 		return int64(x), nil
 	case string:
 		return strconv.ParseInt(x, 10, 64)

@@ -63,7 +63,62 @@ var (
 	// Update and Delete alike — so that a key from a cookie never reaches a
 	// file name, a query or a cache key unchecked.
 	ErrInvalidKey = errors.New("sessionkit: invalid session key")
+	// ErrConflict: Swap found the record changed since it was read. The
+	// Manager then merges and tries again; it reports ErrConflict only
+	// when concurrent saves kept winning (503 from DefaultErrorHandler).
+	ErrConflict = errors.New("sessionkit: session changed since it was read")
+	// ErrLocked: an exclusive request waited Manager.LockWait for its
+	// session's lock and did not get it (503 with Retry-After).
+	ErrLocked = errors.New("sessionkit: session locked by another request")
+	// ErrTooLarge: the session is larger than the Manager saves
+	// (Manager.MaxSize) or than it reads (MaxReadSize). Saving fails
+	// without touching the stored session; the Middleware answers 413.
+	ErrTooLarge = errors.New("sessionkit: session too large")
 )
+
+// MaxReadSize bounds what a Codec reads: stored data, and session JSON
+// once decompressed. Anything the Manager writes is well under it
+// (Manager.MaxSize bounds the encoded data, and a save whose JSON is
+// larger than MaxReadSize fails too), and so is any session a Django app
+// keeps in practice; Django itself has no bound. Data past it is an error
+// wrapping ErrTooLarge, never an empty session.
+const MaxReadSize = 16 << 20
+
+// DefaultMaxSize is Manager.MaxSize's default: the largest encoded session
+// that a save accepts. It fits every engine: memcached's 1 MiB items, SQL
+// columns, files, Redis. (Cookies hold 4096 bytes; the signed-cookie
+// store enforces that itself.)
+const DefaultMaxSize = 512 << 10
+
+// MaxUserIDSize is the longest Record.UserID, in bytes: what the per-user
+// indexes hold (varchar(255)). Django's user ids are primary keys, far
+// shorter.
+const MaxUserIDSize = 255
+
+// Swapper is a Store that replaces a record only while it still holds
+// what was read: compare-and-swap. The Manager uses it to merge concurrent
+// saves of one session key by key, so that no request's write is lost.
+// Every server-side engine implements it; a Store without it gets
+// last-write-wins Updates.
+type Swapper interface {
+	// Swap replaces the record stored under key by rec, as Update does,
+	// but only if the stored Data is still old, byte for byte. It returns
+	// an error wrapping ErrConflict when the record has changed since, and
+	// one wrapping ErrNotFound when it is gone (it never recreates it).
+	Swap(ctx context.Context, key string, old []byte, rec Record) (string, error)
+}
+
+// Locker is a Store that can give one request at a time a session to
+// itself (Manager.Exclusive): a lease under a token, which ends when
+// released or after its ttl, so a holder that dies never blocks the
+// session for longer. The Manager does the waiting.
+type Locker interface {
+	// TryLock takes the lease on key for ttl under token if nobody holds
+	// it, or the holder's lease has run out, and reports whether it did.
+	TryLock(ctx context.Context, key, token string, ttl time.Duration) (bool, error)
+	// Unlock ends the lease on key if token still holds it.
+	Unlock(ctx context.Context, key, token string) error
+}
 
 // ExpiredClearer is a Store that can delete its expired records (Django's
 // clear_expired, the clearsessions command). Stores whose records expire by

@@ -337,8 +337,8 @@ func (d *decoder) value() (any, error) {
 }
 
 func (d *decoder) enter() error {
-	if d.depth++; d.depth > maxDepth {
-		return d.errorf(fmt.Sprintf("JSON nested more than %d levels deep", maxDepth))
+	if d.depth++; d.depth > MaxDecodeDepth {
+		return d.errorf(fmt.Sprintf("JSON nested more than %d levels deep", MaxDecodeDepth))
 	}
 	return nil
 }

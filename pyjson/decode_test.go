@@ -243,13 +243,30 @@ func TestUnmarshalLimits(t *testing.T) {
 		t.Errorf("long float = %v, %v; want +Inf", v, err)
 	}
 
-	deep := strings.Repeat("[", 10000) + strings.Repeat("]", 10000)
-	if _, err := pyjson.Unmarshal([]byte(deep)); err != nil {
-		t.Errorf("10000 levels: %v", err)
+	// Nesting: about Python's limit, and what is decoded encodes again,
+	// even inside a few more levels.
+	n := pyjson.MaxDecodeDepth
+	deep := strings.Repeat("[", n) + strings.Repeat("]", n)
+	v, err := pyjson.Unmarshal([]byte(deep))
+	if err != nil {
+		t.Fatalf("%d levels: %v", n, err)
 	}
-	deeper := strings.Repeat(`{"a":`, 10001) + "1" + strings.Repeat("}", 10001)
+	if _, err := pyjson.Marshal(map[string]any{"a": []any{map[string]any{"b": v}}}); err != nil {
+		t.Errorf("%d levels decoded but not encoded again: %v", n, err)
+	}
+	deeper := strings.Repeat(`{"a":`, n+1) + "1" + strings.Repeat("}", n+1)
 	if _, err := pyjson.Unmarshal([]byte(deeper)); err == nil || !strings.Contains(err.Error(), "nested more than") {
-		t.Errorf("10001 levels: err = %v, want a nesting error", err)
+		t.Errorf("%d levels: err = %v, want a nesting error", n+1, err)
+	}
+	// Numbers at the limits encode again.
+	for _, in := range []string{ok, "-" + ok, ok + ".5", "1e400", "-1e400"} {
+		v, err := pyjson.Unmarshal([]byte(in))
+		if err != nil {
+			t.Fatalf("%.10s…: %v", in, err)
+		}
+		if _, err := pyjson.Marshal(v); err != nil {
+			t.Errorf("%.10s… decoded but not encoded again: %v", in, err)
+		}
 	}
 }
 

@@ -17,10 +17,15 @@ import (
 	"unicode/utf8"
 )
 
-// maxDepth bounds nesting on both encode and decode, so that a cycle or a
-// hostile input ends in an error rather than a stack overflow. It is
-// encoding/json's limit; Python gives up far earlier (about 1000).
+// maxDepth bounds nesting when encoding, so that a cycle ends in an error
+// rather than a stack overflow. It is encoding/json's limit.
 const maxDepth = 10000
+
+// MaxDecodeDepth bounds nesting when decoding: about where Python's json
+// gives up (its recursion limit is 1000), so nothing Django could not read
+// is accepted, and far below maxDepth, so that whatever was decoded can be
+// encoded again even inside a few more levels (a session inside an answer).
+const MaxDecodeDepth = 990
 
 // UnsupportedTypeError is returned by Marshal for a value JSON cannot
 // carry: channels, functions, complex numbers, maps with keys that are not

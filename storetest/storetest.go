@@ -43,6 +43,7 @@ type NewStore func(t *testing.T) sessionkit.Store
 func Run(t *testing.T, newStore NewStore, opts Options) {
 	t.Run("Contract", func(t *testing.T) { runContract(t, newStore, opts) })
 	t.Run("Concurrency", func(t *testing.T) { runConcurrency(t, newStore, opts) })
+	t.Run("Merge", func(t *testing.T) { runMerge(t, newStore, opts) })
 	t.Run("Session", func(t *testing.T) { runSession(t, newStore, opts) })
 	t.Run("Middleware", func(t *testing.T) { runMiddleware(t, newStore, opts) })
 }

@@ -51,6 +51,10 @@ func (s *Settings) Open(ctx context.Context, log *slog.Logger) (*sessionkit.Mana
 	if err != nil {
 		return nil, nil, err
 	}
+	if _, ok := store.(sessionkit.Locker); s.Lock && !ok {
+		closeStore()
+		return nil, nil, fmt.Errorf("SESSIONKIT_LOCK: the %s engine cannot lock sessions (the session lives in the cookie); turn SESSIONKIT_LOCK off or use a server-side engine", s.Engine)
+	}
 	m := &sessionkit.Manager{
 		Store:                  store,
 		CookieName:             s.CookieName,
@@ -64,6 +68,8 @@ func (s *Settings) Open(ctx context.Context, log *slog.Logger) (*sessionkit.Mana
 		ExpireAtBrowserClose:   s.ExpireAtBrowserClose,
 		IdleTimeout:            s.IdleTimeout,
 		Lifetime:               s.Lifetime,
+		MaxSize:                s.MaxSize,
+		Exclusive:              s.Lock,
 		Logger:                 log,
 	}
 	// The signed-cookie store signs by itself and takes the JSON codec; the
@@ -333,5 +339,7 @@ func (s *Settings) Summary() [][2]string {
 		[2]string{"SESSION_EXPIRE_AT_BROWSER_CLOSE", yesNo(s.ExpireAtBrowserClose)},
 		[2]string{"SESSIONKIT_IDLE_TIMEOUT", fmt.Sprint(int64(s.IdleTimeout / time.Second))},
 		[2]string{"SESSIONKIT_LIFETIME", fmt.Sprint(int64(s.Lifetime / time.Second))},
+		[2]string{"SESSIONKIT_LOCK", yesNo(s.Lock)},
+		[2]string{"SESSIONKIT_MAX_SIZE", fmt.Sprint(s.MaxSize)},
 	)
 }

@@ -96,6 +96,12 @@ type Settings struct {
 	// Lifetime is SESSIONKIT_LIFETIME in whole seconds, beyond Django: the
 	// longest a session lives however active it is. Default 0 (off).
 	Lifetime time.Duration
+	// Lock is SESSIONKIT_LOCK: every request holds its session exclusively
+	// (Manager.Exclusive). Default false: concurrent saves merge.
+	Lock bool
+	// MaxSize is SESSIONKIT_MAX_SIZE, the largest encoded session a save
+	// accepts, in bytes (Manager.MaxSize). Default 0: 512 KiB.
+	MaxSize int
 }
 
 // Engine names, as SESSION_ENGINE gives them in short form.
@@ -236,6 +242,17 @@ var settings = []setting{
 		apply: func(s *Settings, v string) (err error) { s.IdleTimeout, err = parseSeconds(v, true); return err }},
 	{env: "SESSIONKIT_LIFETIME", flag: "lifetime", def: "0", usage: "expire sessions this many seconds after they began, however active (0: off)",
 		apply: func(s *Settings, v string) (err error) { s.Lifetime, err = parseSeconds(v, true); return err }},
+	{env: "SESSIONKIT_LOCK", flag: "lock", def: "false", isBool: true, usage: "one request at a time per session (for read-modify-write of one key)",
+		apply: func(s *Settings, v string) (err error) { s.Lock, err = parseBool(v); return err }},
+	{env: "SESSIONKIT_MAX_SIZE", flag: "max-size", def: "0", usage: "refuse to save sessions larger than this many bytes, encoded (0: 512 KiB)",
+		apply: func(s *Settings, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return fmt.Errorf("must be a number of bytes, 0 or more (got %q)", v)
+			}
+			s.MaxSize = n
+			return nil
+		}},
 }
 
 // Defaults returns the settings with every default applied: Django's

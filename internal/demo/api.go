@@ -36,6 +36,7 @@ var apiRoutes = []apiRoute{
 	{"GET", "/api/session", (*Server).apiSession},
 	{"POST", "/api/session", (*Server).apiSessionUpdate},
 	{"POST", "/api/session/pop", (*Server).apiSessionPop},
+	{"POST", "/api/session/incr", (*Server).apiSessionIncr},
 	{"POST", "/api/session/clear", (*Server).apiSessionClear},
 	{"POST", "/api/session/flush", (*Server).apiSessionFlush},
 	{"POST", "/api/session/cycle", (*Server).apiSessionCycle},
@@ -158,6 +159,12 @@ func (s *Server) apiSessionUpdate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	for k := range obj.All() {
+		if reservedKey(k) {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is reserved: the login and the expiry are set by logging in and by /api/session/expiry, never directly", k))
+			return
+		}
+	}
 	sess, ok := session(w, r)
 	if !ok {
 		return
@@ -182,6 +189,10 @@ func (s *Server) apiSessionPop(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, `"key" is required: send {"key": "name"}`)
 		return
 	}
+	if reservedKey(*req.Key) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is reserved: log out or reset the expiry instead", *req.Key))
+		return
+	}
 	sess, ok := session(w, r)
 	if !ok {
 		return
@@ -192,6 +203,50 @@ func (s *Server) apiSessionPop(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, object("value", v))
+}
+
+// apiSessionIncr reads the int under "key", adds "by" (default 1) and sets
+// it: an ordinary read-modify-write in the handler, which concurrent
+// requests lose unless the server runs exclusive (SESSIONKIT_LOCK).
+func (s *Server) apiSessionIncr(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Key *string `json:"key"`
+		By  *int64  `json:"by"`
+	}
+	if !readStrict(w, r, &req) {
+		return
+	}
+	if req.Key == nil || *req.Key == "" {
+		writeError(w, http.StatusBadRequest, `"key" is required: send {"key": "n", "by": 1}`)
+		return
+	}
+	if reservedKey(*req.Key) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%q is reserved", *req.Key))
+		return
+	}
+	by := int64(1)
+	if req.By != nil {
+		by = *req.By
+	}
+	sess, ok := session(w, r)
+	if !ok {
+		return
+	}
+	n := int64(0)
+	if v, found := sess.Lookup(*req.Key); found {
+		i, isInt := v.(int)
+		if !isInt {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("the session's %q is %s, not an integer", *req.Key, jsonType(v)))
+			return
+		}
+		n = int64(i)
+	}
+	if (by > 0 && n > math.MaxInt64-by) || (by < 0 && n < math.MinInt64-by) {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("%d + %d overflows a 64-bit integer", n, by))
+		return
+	}
+	sess.Set(*req.Key, n+by)
+	s.answerSession(w, r, sess)
 }
 
 func (s *Server) apiSessionClear(w http.ResponseWriter, r *http.Request) {
@@ -490,6 +545,14 @@ func readNoBody(w http.ResponseWriter, r *http.Request) bool {
 		return false
 	}
 	return true
+}
+
+// reservedKey reports whether the JSON API refuses to write key: Django's
+// login keys (a page could otherwise make itself another user), the
+// expiry (set through /api/session/expiry, which checks it) and
+// sessionkit's own.
+func reservedKey(k string) bool {
+	return strings.HasPrefix(k, "_auth_user_") || strings.HasPrefix(k, sessionkit.ExpiryKey) || strings.HasPrefix(k, "_sessionkit_")
 }
 
 // readObject reads a body that must be a JSON object, kept in order, with

@@ -3,9 +3,12 @@ package demo
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -493,4 +496,116 @@ func (d *deleteOnLoad) Load(ctx context.Context, key string) (sessionkit.Record,
 		d.Store.Delete(ctx, key)
 	}
 	return r, err
+}
+
+// writeCounter counts the writes that reach the store.
+type writeCounter struct {
+	sessionkit.Store
+	writes int
+}
+
+func (c *writeCounter) Create(ctx context.Context, k string, r sessionkit.Record) (string, error) {
+	c.writes++
+	return c.Store.Create(ctx, k, r)
+}
+
+func (c *writeCounter) Update(ctx context.Context, k string, r sessionkit.Record) (string, error) {
+	c.writes++
+	return c.Store.Update(ctx, k, r)
+}
+
+// TestAPIRefusesReservedKeys: a page cannot make itself another user, or
+// set an expiry that was never checked, through the JSON API; and input
+// too deep for the session is refused before anything is written.
+func TestAPIRefusesReservedKeys(t *testing.T) {
+	store := &writeCounter{Store: &memstore.Store{}}
+	s, _ := newTestServer(t, store)
+	c := newClient(t, s)
+	for _, body := range []string{
+		`{"_auth_user_id": "1"}`,
+		`{"_auth_user_backend": "x"}`,
+		`{"_session_expiry": 99999999999999}`,
+		`{"_session_expiry": "0001-01-01"}`,
+		`{"_sessionkit_created": 1}`,
+		`{"deep": ` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `}`,
+	} {
+		r := c.postJSON("/api/session", body)
+		wantStatus(t, r, http.StatusBadRequest)
+	}
+	r := c.postJSON("/api/session/pop", `{"key": "_auth_user_id"}`)
+	wantStatus(t, r, http.StatusBadRequest)
+	if store.writes != 0 {
+		t.Errorf("refused requests wrote %d sessions", store.writes)
+	}
+}
+
+// TestAPIOneWritePerNewSession: the request that creates a session writes
+// it once, although the answer needs its key before the Middleware saves.
+func TestAPIOneWritePerNewSession(t *testing.T) {
+	store := &writeCounter{Store: &memstore.Store{}}
+	s, _ := newTestServer(t, store)
+	c := newClient(t, s)
+	r := c.postJSON("/api/session", `{"color": "blue"}`)
+	wantStatus(t, r, http.StatusOK)
+	if store.writes != 1 {
+		t.Errorf("creating a session cost %d store writes, want 1", store.writes)
+	}
+	if k, _ := r.json(t)["session_key"].(string); k == "" {
+		t.Error("the answer has no session_key")
+	}
+}
+
+func TestAPISessionIncr(t *testing.T) {
+	s, _ := newTestServer(t, nil)
+	c := newClient(t, s)
+	r := c.postJSON("/api/session/incr", `{"key": "n"}`)
+	wantStatus(t, r, http.StatusOK)
+	r = c.postJSON("/api/session/incr", `{"key": "n", "by": 41}`)
+	wantStatus(t, r, http.StatusOK)
+	if d, _ := r.json(t)["data"].(map[string]any); d["n"] != json.Number("42") {
+		t.Errorf("after incr by 1 and 41: %s", r.body)
+	}
+	c.postJSON("/api/session", `{"s": "text"}`)
+	wantError(t, c.postJSON("/api/session/incr", `{"key": "s"}`), http.StatusBadRequest, "not an integer")
+	wantError(t, c.postJSON("/api/session/incr", `{"by": 1}`), http.StatusBadRequest, "key")
+	wantError(t, c.postJSON("/api/session/incr", `{"key": "_auth_user_id"}`), http.StatusBadRequest, "reserved")
+	c.postJSON("/api/session", `{"big": 9223372036854775807}`)
+	wantError(t, c.postJSON("/api/session/incr", `{"key": "big"}`), http.StatusBadRequest, "overflows")
+}
+
+// TestAPISessionIncrExclusive: with SESSIONKIT_LOCK's Manager.Exclusive,
+// concurrent increments of one session are exact.
+func TestAPISessionIncrExclusive(t *testing.T) {
+	store := memstore.New(0)
+	t.Cleanup(func() { store.Close() })
+	log := slog.New(slog.DiscardHandler)
+	m := &sessionkit.Manager{Store: store, Logger: log, Exclusive: true}
+	s, err := New(Config{Manager: m, SecretKey: testSecret, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, s)
+	wantStatus(t, c.postJSON("/api/session/incr", `{"key": "n", "by": 0}`), http.StatusOK)
+	cookie := "sessionid=" + c.cookies["sessionid"]
+	const workers, each = 8, 10
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				req := httptest.NewRequest("POST", "/api/session/incr", strings.NewReader(`{"key": "n"}`))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("Cookie", cookie)
+				rec := httptest.NewRecorder()
+				s.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					t.Errorf("status %d: %s", rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	r := c.get("/api/session")
+	if d, _ := r.json(t)["data"].(map[string]any); d["n"] != json.Number(fmt.Sprint(workers*each)) {
+		t.Errorf("%d × %d exclusive increments: %s", workers, each, r.body)
+	}
 }

@@ -229,6 +229,15 @@ func (s *Server) sessionError(w http.ResponseWriter, r *http.Request, err error)
 	case errors.Is(err, sessionkit.ErrInterrupted):
 		status = http.StatusBadRequest
 		msg = "the session was deleted before the request completed (logged out in another tab?); reload and try again"
+	case errors.Is(err, sessionkit.ErrTooLarge):
+		status = http.StatusRequestEntityTooLarge
+		msg = "the session is too large: " + err.Error()
+	case errors.Is(err, sessionkit.ErrLocked), errors.Is(err, sessionkit.ErrConflict):
+		status = http.StatusServiceUnavailable
+		msg = "the session is busy with other requests; try again: " + err.Error()
+		w.Header().Set("Retry-After", "1")
+	case errors.Is(err, sessionkit.ErrInvalidExpiry):
+		msg = err.Error()
 	}
 	if isAPI(r) {
 		writeError(w, status, msg)

@@ -5,6 +5,7 @@
 package memstore
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
@@ -22,6 +23,7 @@ type Store struct {
 
 	mu      sync.RWMutex
 	records map[string]sessionkit.Record
+	leases  map[string]lease
 	stop    chan struct{}
 	done    chan struct{}
 }
@@ -183,4 +185,56 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepKey string) 
 		}
 	}
 	return n, nil
+}
+
+// Swap implements sessionkit.Swapper.
+func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit.Record) (string, error) {
+	if err := ctx.Err(); err != nil {
+		return "", err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur, ok := s.records[key]
+	if !ok {
+		return "", sessionkit.ErrNotFound
+	}
+	if !bytes.Equal(cur.Data, old) {
+		return "", sessionkit.ErrConflict
+	}
+	s.records[key] = clone(rec)
+	return key, nil
+}
+
+// lease is a held session lock.
+type lease struct {
+	token string
+	until time.Time
+}
+
+// TryLock implements sessionkit.Locker.
+func (s *Store) TryLock(ctx context.Context, key, token string, ttl time.Duration) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l, ok := s.leases[key]; ok && l.until.After(now) {
+		return false, nil
+	}
+	if s.leases == nil {
+		s.leases = make(map[string]lease)
+	}
+	s.leases[key] = lease{token, now.Add(ttl)}
+	return true, nil
+}
+
+// Unlock implements sessionkit.Locker.
+func (s *Store) Unlock(ctx context.Context, key, token string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if l, ok := s.leases[key]; ok && l.token == token {
+		delete(s.leases, key)
+	}
+	return nil
 }
