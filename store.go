@@ -56,11 +56,13 @@ type Record struct {
 	// Data is the session as encoded by the Manager's Codec.
 	Data []byte
 	// Expiry is the instant from which the store no longer returns the
-	// record (Load answers ErrNotFound at Expiry and after). Every record
-	// expires: Create and Update refuse a zero Expiry with an error and
-	// store nothing, and Load never returns a zero Expiry. A store may
-	// keep it to a coarser precision (whole seconds), or cap it (the
-	// signed-cookie store's maximum age).
+	// record (Load answers ErrNotFound at Expiry and after). The Manager
+	// always sets it. A zero Expiry given to Create or Update means "no
+	// expiry of its own": a store with a maximum age (the signed-cookie
+	// and file stores' MaxAge) applies it, and any other store refuses the
+	// record with an error and stores nothing, so no record lives forever.
+	// Load never returns a zero Expiry. A store may keep it to a coarser
+	// precision (whole seconds).
 	Expiry time.Time
 	// UserID is the owner of the session ("" for none), for stores that keep
 	// a per-user index (UserSessionLister). Stores without one ignore it.
