@@ -375,9 +375,10 @@ func (s *Session) SetExpiry(d time.Duration) {
 	s.Set(ExpiryKey, int64(d/time.Second))
 }
 
-// ExpireAtBrowserClose makes the session cookie a browser-session cookie
-// (Django's set_expiry(0)). The stored record still lives CookieAge.
-func (s *Session) ExpireAtBrowserClose() { s.Set(ExpiryKey, int64(0)) }
+// SetExpiryAtBrowserClose makes the session cookie a browser-session
+// cookie (Django's set_expiry(0), the same as SetExpiry(0)). The stored
+// record still lives CookieAge. ExpiresAtBrowserClose reports it.
+func (s *Session) SetExpiryAtBrowserClose() { s.Set(ExpiryKey, int64(0)) }
 
 // SetExpiryAt sets the session to expire at t (Django's set_expiry(datetime),
 // stored as an ISO-8601 string as Django ≥ 4.2 stores it; Django 3.2 cannot

@@ -289,7 +289,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		sess.SetExpiry(rememberFor)
 		note(r, false, fmt.Sprintf("Logged in as %s for two weeks: cycle_key(), then set_expiry(%d).", u.Name, int64(rememberFor/time.Second)))
 	} else {
-		sess.ExpireAtBrowserClose()
+		sess.SetExpiryAtBrowserClose()
 		note(r, false, fmt.Sprintf("Logged in as %s until the browser closes: cycle_key(), then set_expiry(0).", u.Name))
 	}
 	back(w, r, "/shop")

@@ -518,8 +518,8 @@ func TestClose(t *testing.T) {
 func TestFenceOnDatabaseStores(t *testing.T) {
 	for name, open := range map[string]func(t *testing.T) sessionkit.Store{
 		"MemStore":      func(t *testing.T) sessionkit.Store { return memstore.New(0) },
-		"SQLite/Native": func(t *testing.T) sessionkit.Store { return sqliteStore(t, false) },
-		"SQLite/Django": func(t *testing.T) sessionkit.Store { return sqliteStore(t, true) },
+		"SQLite/Native": func(t *testing.T) sessionkit.Store { return sqliteStore(t, false, nil) },
+		"SQLite/Django": func(t *testing.T) sessionkit.Store { return sqliteStore(t, true, nil) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			db := open(t)
