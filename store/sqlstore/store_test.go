@@ -150,19 +150,26 @@ func TestExpiredRowsAreInvisible(t *testing.T) {
 }
 
 func TestFarExpiries(t *testing.T) {
-	// Zero and far-future instants are stored without error and keep their
-	// meaning (expired / live), even where the column cannot hold them.
+	// Far-past and far-future instants are stored without error and keep
+	// their meaning (expired / live), even where the column cannot hold
+	// them. A zero expiry is refused: every session must expire.
 	eachBackend(t, func(t *testing.T, e *env) {
 		ctx := t.Context()
+		if _, err := e.store.Create(ctx, sessionkit.NewKey(), rec("x", time.Time{})); err == nil {
+			t.Error("Create with a zero expiry succeeded, want an error")
+		}
+		if n := e.count(t); n != 0 {
+			t.Fatalf("a refused Create left %d rows", n)
+		}
 		zero, far := sessionkit.NewKey(), sessionkit.NewKey()
-		if _, err := e.store.Create(ctx, zero, rec("x", time.Time{})); err != nil {
-			t.Fatalf("Create with a zero expiry: %v", err)
+		if _, err := e.store.Create(ctx, zero, rec("x", time.Date(1, 1, 1, 0, 0, 0, 1000, time.UTC))); err != nil {
+			t.Fatalf("Create with a far-past expiry: %v", err)
 		}
 		if _, err := e.store.Create(ctx, far, rec("x", time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC))); err != nil {
 			t.Fatalf("Create with a far expiry: %v", err)
 		}
 		if _, err := e.store.Load(ctx, zero); !errors.Is(err, sessionkit.ErrNotFound) {
-			t.Errorf("zero expiry: Load = %v, want ErrNotFound", err)
+			t.Errorf("far-past expiry: Load = %v, want ErrNotFound", err)
 		}
 		if r, err := e.store.Load(ctx, far); err != nil || r.Expiry.Year() < 9999 {
 			t.Errorf("far expiry: Load = %v, %v", r.Expiry, err)
