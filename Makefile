@@ -1,10 +1,14 @@
 # sessionkit: `make test` is what CI runs (.ci/run).
 GO ?= go
 
-.PHONY: test services vet unit bench-check e2e serve bench
+.PHONY: test services vet unit allocs go-next bench-check e2e serve bench
 
-## test: start the services the tests need, then vet and run every test with the race detector
-test: services vet unit bench-check e2e
+# The Go release after the one go.mod names; the go command fetches it.
+GO_NEXT ?= go1.27.3
+
+## test: start the services the tests need, then vet and run every test with the race detector,
+## the allocation tests without it, and the unit tests again under the next Go release
+test: services vet unit allocs go-next bench-check e2e
 
 services:
 	scripts/services.sh
@@ -19,6 +23,16 @@ vet:
 unit:
 	$(GO) test -race -timeout 20m ./...
 	$(GO) test -race -tags filestore_portable ./store/filestore
+
+# The race detector changes allocation counts, so the tests that count them
+# (testing.AllocsPerRun, in tests named *Alloc*) skip under -race: run them
+# without it.
+allocs:
+	$(GO) test -count=1 -run Alloc ./...
+
+# The unit tests under the next Go release, without the race detector.
+go-next:
+	GOTOOLCHAIN=$(GO_NEXT) $(GO) test -timeout 20m ./...
 
 # The comparison benchmarks live in their own module; CI checks that each runs once.
 bench-check:
