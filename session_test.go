@@ -3,6 +3,7 @@ package sessionkit_test
 import (
 	"context"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/sessionkit/sessionkit"
 	"github.com/sessionkit/sessionkit/pyjson"
+	"github.com/sessionkit/sessionkit/signing"
 	"github.com/sessionkit/sessionkit/store/memstore"
 )
 
@@ -250,9 +252,20 @@ func TestSessionDecode(t *testing.T) {
 			}
 		}
 	}
+	const validSigBadJSON = "bm90IGpzb24:1r31eq:Tlc8wrMQ8gIAGwkP37E5Ol6s9syIlcmlD63qEg7zokY"
+	if _, err := (&sessionkit.DjangoCodec{SecretKey: testSecret}).Decode([]byte(validSigBadJSON)); err == nil || errors.Is(err, signing.ErrBadSignature) {
+		t.Fatalf("Decode(valid_sig_bad_json) = %v, want an error other than a bad signature", err)
+	}
 	// test_decode_failure_logged_to_security: the Manager reads undecodable
 	// data as an empty session and logs "Session data corrupted" at WARN.
-	for _, bad := range []string{base64.StdEncoding.EncodeToString([]byte("flaskdj:alkdjf")), "bad:encoded:value"} {
+	// test_decode_serializer_exception: so it does with data whose
+	// signature is valid but whose payload is not JSON (the vector
+	// valid_sig_bad_json, "not json" signed by Django under testSecret).
+	for _, bad := range []string{
+		base64.StdEncoding.EncodeToString([]byte("flaskdj:alkdjf")),
+		"bad:encoded:value",
+		validSigBadJSON,
+	} {
 		var logs strings.Builder
 		m := newFrozen()
 		m.Codec = &sessionkit.DjangoCodec{SecretKey: testSecret}
