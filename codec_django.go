@@ -77,7 +77,7 @@ func (c *DjangoCodec) Decode(b []byte) (*pyjson.Object, error) {
 	}
 	js, err := c.signer.UnsignPayload(string(b), 0)
 	if err != nil {
-		return nil, fmt.Errorf("session data corrupted: %w", err)
+		return nil, fmt.Errorf("sessionkit: session data corrupted: %w", err)
 	}
 	return pyjson.DecodeObject(js)
 }

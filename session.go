@@ -40,7 +40,7 @@ var (
 	// ErrInterrupted: the session was deleted (by a logout in a concurrent
 	// request, for example) between loading and saving it. The Middleware
 	// answers 400, as Django's SessionInterrupted does. It wraps ErrNotFound.
-	ErrInterrupted = fmt.Errorf("the request's session was deleted before the request completed; the user may have logged out in a concurrent request: %w", ErrNotFound)
+	ErrInterrupted = fmt.Errorf("sessionkit: the request's session was deleted before the request completed; the user may have logged out in a concurrent request: %w", ErrNotFound)
 	// ErrNoSession: FromContext was called for a request that did not pass
 	// through Manager.Middleware.
 	ErrNoSession = errors.New("sessionkit: no session in this context; wrap the handler with Manager.Middleware")
