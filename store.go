@@ -55,8 +55,8 @@ type Store interface {
 type Record struct {
 	// Data is the session as encoded by the Manager's Codec.
 	Data []byte
-	// Expiry is the instant from which the store no longer returns the
-	// record (Load answers ErrNotFound at Expiry and after). The Manager
+	// Expiry is when the record expires: Load returns it before Expiry
+	// and answers ErrNotFound after it. The Manager
 	// always sets it. A zero Expiry given to Create or Update means "no
 	// expiry of its own": a store with a maximum age (the signed-cookie
 	// and file stores' MaxAge) applies it, and any other store refuses the

@@ -147,9 +147,9 @@ func runContract(t *testing.T, newStore NewStore, opts Options) {
 		exp := now.Truncate(time.Second).Add(10 * time.Second)
 		k := create(t, s, `{"a":1}`, exp)
 		opts.Clock.Advance(exp.Sub(now) - time.Microsecond)
-		mustLoad(t, s, k)
-		opts.Clock.Advance(time.Microsecond) // at Expiry
-		wantNotFound(t, s, k)
+		mustLoad(t, s, k) // just before Expiry
+		opts.Clock.Advance(2 * time.Microsecond)
+		wantNotFound(t, s, k) // just after
 	})
 	t.Run("ZeroExpiry", func(t *testing.T) {
 		// A zero Expiry means "none of its own": a store with a maximum
