@@ -29,15 +29,21 @@ func TestConformance(t *testing.T) {
 			func(t *testing.T, _ bool, now func() time.Time) sessionkit.Store { return &memstore.Store{Now: now} }},
 		{"Redis+SQLite",
 			func(t *testing.T) cache.Cache { return openRedis(t, "redis://"+testenv.RedisAddr(t)) },
-			func(t *testing.T, django bool, now func() time.Time) sessionkit.Store { return sqliteStore(t, django, now) }},
+			func(t *testing.T, django bool, now func() time.Time) sessionkit.Store {
+				return sqliteStore(t, django, now)
+			}},
 		{"RedisCluster+SQLite",
 			func(t *testing.T) cache.Cache {
 				return openRedis(t, "redis+cluster://"+strings.Join(testenv.RedisClusterAddrs(t), ","))
 			},
-			func(t *testing.T, django bool, now func() time.Time) sessionkit.Store { return sqliteStore(t, django, now) }},
+			func(t *testing.T, django bool, now func() time.Time) sessionkit.Store {
+				return sqliteStore(t, django, now)
+			}},
 		{"Memcached+Postgres",
 			func(t *testing.T) cache.Cache { return openMemcache(t) },
-			func(t *testing.T, django bool, now func() time.Time) sessionkit.Store { return postgresStore(t, django, now) }},
+			func(t *testing.T, django bool, now func() time.Time) sessionkit.Store {
+				return postgresStore(t, django, now)
+			}},
 	} {
 		for _, django := range []bool{false, true} {
 			name := tc.name + "/Native"
