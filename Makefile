@@ -1,10 +1,14 @@
 # sessionkit: `make test` is what CI runs (.ci/run).
 GO ?= go
 
-.PHONY: test services vet unit fuzz bench-check e2e serve bench
+.PHONY: test services vet unit allocs go-next fuzz bench-check e2e serve bench
 
-## test: start the services the tests need, then vet and run every test with the race detector
-test: services vet unit fuzz bench-check e2e
+# The Go release after the one go.mod names; the go command fetches it.
+GO_NEXT ?= go1.27.3
+
+## test: start the services the tests need, then vet and run every test with the race detector,
+## the allocation tests without it, the unit tests again under the next Go release, and the fuzzers briefly
+test: services vet unit allocs go-next fuzz bench-check e2e
 
 services:
 	scripts/services.sh
@@ -26,6 +30,16 @@ FUZZTIME ?= 10s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDifferential$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./internal/fastzlib
 	$(GO) test -run '^$$' -fuzz '^FuzzDecompress$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./internal/fastzlib
+
+# The race detector changes allocation counts, so the tests that count them
+# (testing.AllocsPerRun, in tests named *Alloc*) skip under -race: run them
+# without it.
+allocs:
+	$(GO) test -count=1 -run Alloc ./...
+
+# The unit tests under the next Go release, without the race detector.
+go-next:
+	GOTOOLCHAIN=$(GO_NEXT) $(GO) test -timeout 20m ./...
 
 # The comparison benchmarks live in their own module; CI checks that each runs once.
 bench-check:

@@ -93,7 +93,7 @@ func (c *DjangoCodec) Decode(b []byte) (*pyjson.Object, error) {
 		return nil, fmt.Errorf("%w: %w", ErrTooLarge, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("session data corrupted: %w", err)
+		return nil, fmt.Errorf("sessionkit: session data corrupted: %w", err)
 	}
 	return pyjson.DecodeObject(js)
 }

@@ -11,5 +11,6 @@
 // (cached_db) and cookiestore (signed_cookies). Any type that implements
 // Store works; storetest.Run checks that it behaves.
 //
-// The package itself imports only the standard library.
+// The package imports no module outside this one: besides the standard
+// library, only this module's cookies, signing and pyjson packages.
 package sessionkit

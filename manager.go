@@ -19,21 +19,6 @@ const DefaultCookieAge = 14 * 24 * time.Hour
 // DefaultCookieName is Django's SESSION_COOKIE_NAME.
 const DefaultCookieName = "sessionid"
 
-// ErrNotSupported is returned by Manager methods that need an ability the
-// Store does not have (clearing expired sessions, listing a user's
-// sessions). It wraps errors.ErrUnsupported, which is what a store returns
-// when it implements the method but cannot do it in its configuration (a
-// Django-layout table has no user column).
-var ErrNotSupported = fmt.Errorf("sessionkit: the session store does not support this: %w", errors.ErrUnsupported)
-
-// unsupported turns a store's errors.ErrUnsupported into ErrNotSupported.
-func unsupported(err error) error {
-	if err != nil && errors.Is(err, errors.ErrUnsupported) && !errors.Is(err, ErrNotSupported) {
-		return fmt.Errorf("%w: %w", ErrNotSupported, err)
-	}
-	return err
-}
-
 // Manager holds the session settings — Django's SESSION_* settings under Go
 // names, with Django's defaults as zero values — and provides the
 // Middleware that gives every request its Session.
@@ -277,34 +262,43 @@ func (m *Manager) Exists(ctx context.Context, key string) (bool, error) {
 }
 
 // ClearExpired deletes expired sessions (Django's clear_expired) and
-// reports how many. It returns ErrNotSupported for stores that expire
-// sessions by themselves (caches, signed cookies).
+// reports how many. For a store that cannot (caches and signed cookies
+// expire sessions by themselves) the error wraps errors.ErrUnsupported:
+// test for that one error, whether the Store lacks ExpiredClearer or
+// implements it and cannot clear in its configuration.
 func (m *Manager) ClearExpired(ctx context.Context) (int64, error) {
 	c, ok := m.Store.(ExpiredClearer)
 	if !ok {
-		return 0, fmt.Errorf("%w: %T expires sessions by itself and cannot clear them", ErrNotSupported, m.Store)
+		return 0, fmt.Errorf("sessionkit: the session store %T expires sessions by itself and cannot clear them: %w", m.Store, errors.ErrUnsupported)
 	}
-	n, err := c.ClearExpired(ctx)
-	return n, unsupported(err)
+	return c.ClearExpired(ctx)
+}
+
+// errNoUserIndex is the error of the per-user methods for a store without
+// UserSessionLister.
+func errNoUserIndex(store Store) error {
+	return fmt.Errorf("sessionkit: the session store %T keeps no per-user index; use one that implements UserSessionLister: %w", store, errors.ErrUnsupported)
 }
 
 // UserSessions lists the live sessions of userID, for stores with a
-// per-user index.
+// per-user index. For a store without one the error wraps
+// errors.ErrUnsupported.
 func (m *Manager) UserSessions(ctx context.Context, userID string) ([]SessionInfo, error) {
 	l, ok := m.Store.(UserSessionLister)
 	if !ok {
-		return nil, fmt.Errorf("%w: %T keeps no per-user index", ErrNotSupported, m.Store)
+		return nil, errNoUserIndex(m.Store)
 	}
-	infos, err := l.UserSessions(ctx, userID)
-	return infos, unsupported(err)
+	return l.UserSessions(ctx, userID)
 }
 
 // DeleteOtherSessions logs the user of s out everywhere else: it deletes
 // every session of the same user except s ("log out my other devices").
+// For a store without a per-user index the error wraps
+// errors.ErrUnsupported.
 func (m *Manager) DeleteOtherSessions(ctx context.Context, s *Session) (int64, error) {
 	l, ok := m.Store.(UserSessionLister)
 	if !ok {
-		return 0, fmt.Errorf("%w: %T keeps no per-user index", ErrNotSupported, m.Store)
+		return 0, errNoUserIndex(m.Store)
 	}
 	s.mu.Lock()
 	uid := userID(s.loadLocked().Get(m.userKey()))
@@ -313,8 +307,7 @@ func (m *Manager) DeleteOtherSessions(ctx context.Context, s *Session) (int64, e
 	if uid == "" {
 		return 0, nil
 	}
-	n, err := l.DeleteUserSessions(ctx, uid, key)
-	return n, unsupported(err)
+	return l.DeleteUserSessions(ctx, uid, key)
 }
 
 // load fetches and decodes the session stored under s.key. A missing or

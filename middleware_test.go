@@ -537,18 +537,18 @@ func TestNotSupported(t *testing.T) {
 	ctx := context.Background()
 	// A store without the abilities at all.
 	m := sessionkit.New(failingStore{errors.New("unused")})
-	if _, err := m.ClearExpired(ctx); !errors.Is(err, sessionkit.ErrNotSupported) {
+	if _, err := m.ClearExpired(ctx); !errors.Is(err, errors.ErrUnsupported) {
 		t.Errorf("ClearExpired on a store without it: %v", err)
 	}
-	if _, err := m.UserSessions(ctx, "42"); !errors.Is(err, sessionkit.ErrNotSupported) {
+	if _, err := m.UserSessions(ctx, "42"); !errors.Is(err, errors.ErrUnsupported) {
 		t.Errorf("UserSessions on a store without it: %v", err)
 	}
 	// A store that has them but cannot.
 	m = sessionkit.New(limitedStore{&memstore.Store{}})
-	if _, err := m.ClearExpired(ctx); !errors.Is(err, sessionkit.ErrNotSupported) {
+	if _, err := m.ClearExpired(ctx); !errors.Is(err, errors.ErrUnsupported) {
 		t.Errorf("ClearExpired returning ErrUnsupported: %v", err)
 	}
-	if _, err := m.UserSessions(ctx, "42"); !errors.Is(err, sessionkit.ErrNotSupported) {
+	if _, err := m.UserSessions(ctx, "42"); !errors.Is(err, errors.ErrUnsupported) {
 		t.Errorf("UserSessions returning ErrUnsupported: %v", err)
 	}
 }

@@ -41,7 +41,7 @@ var (
 	// ErrInterrupted: the session was deleted (by a logout in a concurrent
 	// request, for example) between loading and saving it. The Middleware
 	// answers 400, as Django's SessionInterrupted does. It wraps ErrNotFound.
-	ErrInterrupted = fmt.Errorf("the request's session was deleted before the request completed; the user may have logged out in a concurrent request: %w", ErrNotFound)
+	ErrInterrupted = fmt.Errorf("sessionkit: the request's session was deleted before the request completed; the user may have logged out in a concurrent request: %w", ErrNotFound)
 	// ErrNoSession: FromContext was called for a request that did not pass
 	// through Manager.Middleware.
 	ErrNoSession = errors.New("sessionkit: no session in this context; wrap the handler with Manager.Middleware")
@@ -461,9 +461,10 @@ func (s *Session) SetExpiry(d time.Duration) {
 	s.Set(ExpiryKey, int64(d/time.Second))
 }
 
-// ExpireAtBrowserClose makes the session cookie a browser-session cookie
-// (Django's set_expiry(0)). The stored record still lives CookieAge.
-func (s *Session) ExpireAtBrowserClose() { s.Set(ExpiryKey, int64(0)) }
+// SetExpiryAtBrowserClose makes the session cookie a browser-session
+// cookie (Django's set_expiry(0), the same as SetExpiry(0)). The stored
+// record still lives CookieAge. ExpiresAtBrowserClose reports it.
+func (s *Session) SetExpiryAtBrowserClose() { s.Set(ExpiryKey, int64(0)) }
 
 // SetExpiryAt sets the session to expire at t (Django's set_expiry(datetime),
 // stored as an ISO-8601 string as Django ≥ 4.2 stores it; Django 3.2 cannot

@@ -10,6 +10,19 @@ import (
 // in the spirit of database/sql/driver: plain types, a few sentinel errors,
 // no HTTP. Optional abilities are separate interfaces discovered by type
 // assertion (ExpiredClearer, UserSessionLister, KeyValidator, KeyGenerator).
+// Package storetest checks every rule written here.
+//
+// Keys: a server-side store holds only keys that pass ValidKey
+// ([a-z0-9]{8,40}); a store with its own key format implements
+// KeyValidator. For any other key every method — Load, Create, Update and
+// Delete alike — returns an error wrapping ErrInvalidKey and touches
+// nothing, so that a key from a cookie never reaches a file name, a query
+// or a cache key unchecked. (The Manager checks keys before it calls the
+// store, so it never sees that error; it is there for every other caller.)
+//
+// Errors: the sentinels below are wrapped with %w. A method that an
+// optional interface declares but that the store cannot perform in its
+// configuration returns an error wrapping errors.ErrUnsupported.
 //
 // Implementations must be safe for concurrent use by many goroutines.
 type Store interface {
@@ -42,8 +55,14 @@ type Store interface {
 type Record struct {
 	// Data is the session as encoded by the Manager's Codec.
 	Data []byte
-	// Expiry is the instant after which the store must no longer return the
-	// record. Stores that cannot tell (rare) leave it zero on Load.
+	// Expiry is when the record expires: Load returns it before Expiry
+	// and answers ErrNotFound after it. The Manager
+	// always sets it. A zero Expiry given to Create or Update means "no
+	// expiry of its own": a store with a maximum age (the signed-cookie
+	// and file stores' MaxAge) applies it, and any other store refuses the
+	// record with an error and stores nothing, so no record lives forever.
+	// Load never returns a zero Expiry. A store may keep it to a coarser
+	// precision (whole seconds).
 	Expiry time.Time
 	// UserID is the owner of the session ("" for none), for stores that keep
 	// a per-user index (UserSessionLister). Stores without one ignore it.
@@ -59,9 +78,8 @@ var (
 	ErrKeyExists = errors.New("sessionkit: session key already exists")
 	// ErrInvalidKey: the key is not one this store can hold (for the
 	// server-side stores, not [a-z0-9]{8,40}; see ValidKey and
-	// KeyValidator). Every method returns it for such a key — Load, Create,
-	// Update and Delete alike — so that a key from a cookie never reaches a
-	// file name, a query or a cache key unchecked.
+	// KeyValidator). Every method returns it for such a key — Load,
+	// Create, Update and Delete alike; see Store.
 	ErrInvalidKey = errors.New("sessionkit: invalid session key")
 	// ErrConflict: Swap found the record changed since it was read. The
 	// Manager then merges and tries again; it reports ErrConflict only
@@ -122,7 +140,10 @@ type Locker interface {
 
 // ExpiredClearer is a Store that can delete its expired records (Django's
 // clear_expired, the clearsessions command). Stores whose records expire by
-// themselves (caches, signed cookies) do not implement it.
+// themselves (caches, signed cookies) do not implement it. A store that
+// implements it but cannot clear in its configuration (cached_db over a
+// store without ClearExpired) returns an error wrapping
+// errors.ErrUnsupported.
 type ExpiredClearer interface {
 	// ClearExpired deletes expired records and reports how many it removed.
 	ClearExpired(ctx context.Context) (int64, error)
@@ -130,6 +151,9 @@ type ExpiredClearer interface {
 
 // UserSessionLister is a Store that indexes sessions by Record.UserID, so
 // that an application can show a user their sessions and log out the others.
+// A store that implements it but keeps no user in its configuration (Django's
+// table layout) returns errors wrapping errors.ErrUnsupported from both
+// methods.
 type UserSessionLister interface {
 	// UserSessions lists the live sessions of userID.
 	UserSessions(ctx context.Context, userID string) ([]SessionInfo, error)

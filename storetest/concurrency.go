@@ -23,7 +23,7 @@ func runConcurrency(t *testing.T, newStore NewStore, opts Options) {
 		var wg sync.WaitGroup
 		for i := range workers {
 			wg.Go(func() {
-				_, err := s.Create(ctx(t), key, sessionkit.Record{Data: fmt.Appendf(nil, `{"w":%d}`, i), Expiry: time.Now().Add(time.Hour)})
+				_, err := s.Create(ctx(t), key, sessionkit.Record{Data: fmt.Appendf(nil, `{"w":%d}`, i), Expiry: opts.now().Add(time.Hour)})
 				switch {
 				case err == nil:
 					wins.Add(1)
@@ -41,7 +41,7 @@ func runConcurrency(t *testing.T, newStore NewStore, opts Options) {
 	})
 	t.Run("ParallelLoadUpdate", func(t *testing.T) {
 		s := newStore(t)
-		key := create(t, s, `{"w":-1}`, time.Now().Add(time.Hour))
+		key := create(t, s, `{"w":-1}`, opts.now().Add(time.Hour))
 		var wg sync.WaitGroup
 		written := make(map[string]bool)
 		var mu sync.Mutex
@@ -57,7 +57,7 @@ func runConcurrency(t *testing.T, newStore NewStore, opts Options) {
 						t.Errorf("Load: %v", err)
 						return
 					}
-					if _, err := s.Update(ctx(t), k, sessionkit.Record{Data: []byte(data), Expiry: time.Now().Add(time.Hour)}); err != nil {
+					if _, err := s.Update(ctx(t), k, sessionkit.Record{Data: []byte(data), Expiry: opts.now().Add(time.Hour)}); err != nil {
 						t.Errorf("Update: %v", err)
 						return
 					}
@@ -78,8 +78,12 @@ func runConcurrency(t *testing.T, newStore NewStore, opts Options) {
 			t.Skip("a client-side store cannot delete")
 		}
 		s := newStore(t)
-		key := create(t, s, `{"a":0}`, time.Now().Add(time.Hour))
+		key := create(t, s, `{"a":0}`, opts.now().Add(time.Hour))
 		deleted := make(chan struct{})
+		// Each worker reports its first update, so that the delete lands
+		// while all of them are updating.
+		var started sync.WaitGroup
+		started.Add(workers)
 		var wg sync.WaitGroup
 		for i := range workers {
 			wg.Go(func() {
@@ -87,14 +91,17 @@ func runConcurrency(t *testing.T, newStore NewStore, opts Options) {
 					select {
 					case <-deleted:
 						// Every update that starts after the delete must fail.
-						_, err := s.Update(ctx(t), key, sessionkit.Record{Data: fmt.Appendf(nil, `{"late":%d}`, i), Expiry: time.Now().Add(time.Hour)})
+						_, err := s.Update(ctx(t), key, sessionkit.Record{Data: fmt.Appendf(nil, `{"late":%d}`, i), Expiry: opts.now().Add(time.Hour)})
 						if !errors.Is(err, sessionkit.ErrNotFound) {
 							t.Errorf("Update after Delete = %v, want ErrNotFound", err)
 						}
 						return
 					default:
 					}
-					_, err := s.Update(ctx(t), key, sessionkit.Record{Data: fmt.Appendf(nil, `{"a":%d}`, n), Expiry: time.Now().Add(time.Hour)})
+					_, err := s.Update(ctx(t), key, sessionkit.Record{Data: fmt.Appendf(nil, `{"a":%d}`, n), Expiry: opts.now().Add(time.Hour)})
+					if n == 0 {
+						started.Done()
+					}
 					if err != nil && !errors.Is(err, sessionkit.ErrNotFound) {
 						t.Errorf("Update: %v", err)
 						return
@@ -102,7 +109,7 @@ func runConcurrency(t *testing.T, newStore NewStore, opts Options) {
 				}
 			})
 		}
-		time.Sleep(20 * time.Millisecond)
+		started.Wait()
 		if err := s.Delete(ctx(t), key); err != nil {
 			t.Fatalf("Delete: %v", err)
 		}
@@ -117,7 +124,7 @@ func runConcurrency(t *testing.T, newStore NewStore, opts Options) {
 			wg.Go(func() {
 				for j := range 10 {
 					data := fmt.Sprintf(`{"w":%d,"j":%d}`, i, j)
-					k, err := s.Create(ctx(t), sessionkit.NewKey(), sessionkit.Record{Data: []byte(data), Expiry: time.Now().Add(time.Hour)})
+					k, err := s.Create(ctx(t), sessionkit.NewKey(), sessionkit.Record{Data: []byte(data), Expiry: opts.now().Add(time.Hour)})
 					if err != nil {
 						t.Errorf("Create: %v", err)
 						return

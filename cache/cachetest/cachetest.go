@@ -1,7 +1,14 @@
 // Package cachetest checks that a cache.Cache keeps the contract, in the
 // spirit of testing/fstest: a backend's tests call Run with a factory, and
 // every backend (Redis, Redis Cluster, memcached, a third party's) is held
-// to the same behaviour.
+// to the same behaviour:
+//
+//	func TestConformance(t *testing.T) {
+//		c := mycache.New(mycache.Config{})
+//		cachetest.Run(t, func(*testing.T) cache.Cache { return c }, cachetest.Options{
+//			Resolution: time.Millisecond,
+//		})
+//	}
 package cachetest
 
 import (

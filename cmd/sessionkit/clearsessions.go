@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/sessionkit/sessionkit"
 	"github.com/sessionkit/sessionkit/internal/config"
 )
 
@@ -73,7 +72,7 @@ func runClearSessions(ctx context.Context, args []string, _ io.Reader, stdout, s
 	}
 	defer closeStore()
 	n, err := m.ClearExpired(ctx)
-	if errors.Is(err, sessionkit.ErrNotSupported) || errors.Is(err, errors.ErrUnsupported) {
+	if errors.Is(err, errors.ErrUnsupported) {
 		fmt.Fprintf(stderr, "%s: Session engine '%s' doesn't support clearing expired sessions.\n", f.Name(), settings.Engine)
 		return exitFail
 	}

@@ -489,7 +489,7 @@ func (s *Server) apiClearSessions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	n, err := s.m.ClearExpired(r.Context())
-	if errors.Is(err, sessionkit.ErrNotSupported) || errors.Is(err, errors.ErrUnsupported) {
+	if errors.Is(err, errors.ErrUnsupported) {
 		writeError(w, http.StatusNotImplemented, "this session engine does not clear expired sessions: its sessions expire by themselves (cache entries time out; signed cookies carry their own expiry)")
 		return
 	}

@@ -503,7 +503,7 @@ func (s *Server) sessionClearExpired(w http.ResponseWriter, r *http.Request) {
 	}
 	n, err := s.m.ClearExpired(r.Context())
 	switch {
-	case errors.Is(err, sessionkit.ErrNotSupported) || errors.Is(err, errors.ErrUnsupported):
+	case errors.Is(err, errors.ErrUnsupported):
 		note(r, true, "clear_expired(): this engine does not clear expired sessions; its sessions expire by themselves.")
 	case err != nil:
 		note(r, true, "clear_expired() failed: "+err.Error())

@@ -145,7 +145,7 @@ func (s *Server) shopState(r *http.Request, sess *sessionkit.Session) shopData {
 func (s *Server) listSessions(r *http.Request, sess *sessionkit.Session, u user, d *shopData) {
 	infos, err := s.m.UserSessions(r.Context(), u.ID)
 	switch {
-	case errors.Is(err, sessionkit.ErrNotSupported) || errors.Is(err, errors.ErrUnsupported):
+	case errors.Is(err, errors.ErrUnsupported):
 		d.SessionsNote = "This engine keeps no per-user index of sessions, so it cannot list them."
 		return
 	case err != nil:
@@ -289,7 +289,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		sess.SetExpiry(rememberFor)
 		note(r, false, fmt.Sprintf("Logged in as %s for two weeks: cycle_key(), then set_expiry(%d).", u.Name, int64(rememberFor/time.Second)))
 	} else {
-		sess.ExpireAtBrowserClose()
+		sess.SetExpiryAtBrowserClose()
 		note(r, false, fmt.Sprintf("Logged in as %s until the browser closes: cycle_key(), then set_expiry(0).", u.Name))
 	}
 	back(w, r, "/shop")
@@ -322,7 +322,7 @@ func (s *Server) logoutOthers(w http.ResponseWriter, r *http.Request) {
 	}
 	n, err := s.m.DeleteOtherSessions(r.Context(), sess)
 	switch {
-	case errors.Is(err, sessionkit.ErrNotSupported) || errors.Is(err, errors.ErrUnsupported):
+	case errors.Is(err, errors.ErrUnsupported):
 		note(r, true, "This engine keeps no per-user index, so it cannot log out the other sessions.")
 	case err != nil:
 		note(r, true, "Logging out the other sessions failed: "+err.Error())

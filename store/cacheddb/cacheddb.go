@@ -66,6 +66,12 @@ type Config struct {
 	// Logger receives cache failures (at most one line per second for
 	// reads and one for writes). nil means slog.Default().
 	Logger *slog.Logger
+	// Now is the clock by which cached records expire and their entries'
+	// TTLs are computed; nil means time.Now. Give the database store the
+	// same clock. The stamps that order cache entries against database
+	// writes (and the fence) always use the real time, which other
+	// processes share. For tests.
+	Now func() time.Time
 }
 
 // Store is the cached_db engine. Its methods are safe for concurrent use.
@@ -80,6 +86,7 @@ type Store struct {
 	backoff  time.Duration
 	interval time.Duration
 	logger   *slog.Logger
+	now      func() time.Time
 
 	fence     atomic.Int64 // entries stamped at or before this (Unix ns) are not trusted
 	published atomic.Int64 // the highest fence this process has written to the database
@@ -115,6 +122,10 @@ func New(db sessionkit.Store, c cache.Cache, cfg Config) *Store {
 		backoff:  cfg.CacheBackoff,
 		interval: cfg.FenceInterval,
 		logger:   cfg.Logger,
+		now:      cfg.Now,
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
@@ -161,18 +172,21 @@ func (s *Store) CacheKey(key string) string {
 	return sessionkit.PrefixedKeyHash(s.prefix, key)
 }
 
-// ErrInvalidKey is wrapped by Create and Update errors for a key that is not
-// a valid session key (or is FenceKey); Load reports such a key as
-// sessionkit.ErrNotFound.
-var ErrInvalidKey = errors.New("cacheddb: invalid session key")
-
-func validKey(key string) bool { return key != FenceKey && sessionkit.ValidKey(key) }
+// checkKey returns the error of every method for a key that is not a valid
+// session key (sessionkit.ValidKey) or is FenceKey: one wrapping
+// sessionkit.ErrInvalidKey.
+func checkKey(op, key string) error {
+	if key == FenceKey || !sessionkit.ValidKey(key) {
+		return fmt.Errorf("cacheddb: %s: %w", op, sessionkit.ErrInvalidKey)
+	}
+	return nil
+}
 
 // Load implements sessionkit.Store. A trusted cache hit costs one cache
 // round trip and no database query.
 func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error) {
-	if !validKey(key) {
-		return sessionkit.Record{}, sessionkit.ErrNotFound
+	if err := checkKey("load", key); err != nil {
+		return sessionkit.Record{}, err
 	}
 	ck := s.CacheKey(key)
 	if !s.cacheUsable() {
@@ -190,7 +204,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 		if !s.trusted(ctx, e.stamp) {
 			return s.loadDB(ctx, key, ck, refillDelete)
 		}
-		if e.tombstone || !e.rec.Expiry.After(time.Now()) {
+		if e.tombstone || !e.rec.Expiry.After(s.now()) {
 			return sessionkit.Record{}, sessionkit.ErrNotFound
 		}
 		return e.rec, nil
@@ -219,7 +233,7 @@ func (s *Store) loadDB(ctx context.Context, key, ck string, mode refill) (sessio
 	}
 	switch mode {
 	case refillAdd:
-		ttl := time.Until(rec.Expiry)
+		ttl := rec.Expiry.Sub(s.now())
 		// Not worth writing: an entry that nobody trusts yet, one that
 		// would expire at once, or one whose read was so slow that a
 		// delete's tombstone may be gone by the time it lands.
@@ -254,8 +268,8 @@ func (s *Store) loadDB(ctx context.Context, key, ck string, mode refill) (sessio
 
 // Create implements sessionkit.Store: the database first, then the cache.
 func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
-	if !validKey(key) {
-		return "", fmt.Errorf("cacheddb: create: %w", ErrInvalidKey)
+	if err := checkKey("create", key); err != nil {
+		return "", err
 	}
 	stamp := time.Now()
 	k, err := s.db.Create(ctx, key, rec)
@@ -263,7 +277,7 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 		return "", err
 	}
 	// A fresh key has no old entry to fear when the cache is skipped.
-	if err := s.writeCache(ctx, "create", s.CacheKey(key), encodeValue(stamp, rec), ttlOf(rec), false); err != nil {
+	if err := s.writeCache(ctx, "create", s.CacheKey(key), encodeValue(stamp, rec), s.ttlOf(rec), false); err != nil {
 		return "", err
 	}
 	return k, nil
@@ -272,8 +286,8 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 // Update implements sessionkit.Store: the database first (a vanished
 // record is sessionkit.ErrNotFound, never recreated), then the cache.
 func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
-	if !validKey(key) {
-		return "", fmt.Errorf("cacheddb: update: %w", ErrInvalidKey)
+	if err := checkKey("update", key); err != nil {
+		return "", err
 	}
 	stamp := time.Now()
 	k, err := s.db.Update(ctx, key, rec)
@@ -286,7 +300,7 @@ func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (
 		}
 		return "", err
 	}
-	if err := s.writeCache(ctx, "update", s.CacheKey(key), encodeValue(stamp, rec), ttlOf(rec), true); err != nil {
+	if err := s.writeCache(ctx, "update", s.CacheKey(key), encodeValue(stamp, rec), s.ttlOf(rec), true); err != nil {
 		return "", err
 	}
 	return k, nil
@@ -295,8 +309,8 @@ func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (
 // Delete implements sessionkit.Store: the database first, then a tombstone
 // in the cache.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if !validKey(key) {
-		return nil // it cannot have been stored
+	if err := checkKey("delete", key); err != nil {
+		return err
 	}
 	stamp := time.Now()
 	if err := s.db.Delete(ctx, key); err != nil {
@@ -367,7 +381,7 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepKey string) 
 	return n, nil
 }
 
-func ttlOf(rec sessionkit.Record) time.Duration { return time.Until(rec.Expiry) }
+func (s *Store) ttlOf(rec sessionkit.Record) time.Duration { return rec.Expiry.Sub(s.now()) }
 
 // writeCache writes an entry after a database write. hasOld says whether an
 // older entry may exist, which a skipped or failed write would leave behind.

@@ -423,16 +423,18 @@ func TestFenceKeyIsNotASession(t *testing.T) {
 		t.Fatalf("the fence record is not in the database: %v", err)
 	}
 	// A cookie carrying the fence key gets nothing and changes nothing.
-	if _, err := s.Load(ctx, cacheddb.FenceKey); !errors.Is(err, sessionkit.ErrNotFound) {
-		t.Errorf("Load(FenceKey) = %v, want ErrNotFound", err)
+	if _, err := s.Load(ctx, cacheddb.FenceKey); !errors.Is(err, sessionkit.ErrInvalidKey) {
+		t.Errorf("Load(FenceKey) = %v, want ErrInvalidKey", err)
 	}
-	if _, err := s.Update(ctx, cacheddb.FenceKey, rec(`{}`)); !errors.Is(err, cacheddb.ErrInvalidKey) {
+	if _, err := s.Update(ctx, cacheddb.FenceKey, rec(`{}`)); !errors.Is(err, sessionkit.ErrInvalidKey) {
 		t.Errorf("Update(FenceKey) = %v, want ErrInvalidKey", err)
 	}
-	if _, err := s.Create(ctx, cacheddb.FenceKey, rec(`{}`)); !errors.Is(err, cacheddb.ErrInvalidKey) {
+	if _, err := s.Create(ctx, cacheddb.FenceKey, rec(`{}`)); !errors.Is(err, sessionkit.ErrInvalidKey) {
 		t.Errorf("Create(FenceKey) = %v, want ErrInvalidKey", err)
 	}
-	s.Delete(ctx, cacheddb.FenceKey)
+	if err := s.Delete(ctx, cacheddb.FenceKey); !errors.Is(err, sessionkit.ErrInvalidKey) {
+		t.Errorf("Delete(FenceKey) = %v, want ErrInvalidKey", err)
+	}
 	if _, err := db.Load(ctx, cacheddb.FenceKey); err != nil {
 		t.Fatalf("Delete(FenceKey) removed the fence: %v", err)
 	}
@@ -516,8 +518,8 @@ func TestClose(t *testing.T) {
 func TestFenceOnDatabaseStores(t *testing.T) {
 	for name, open := range map[string]func(t *testing.T) sessionkit.Store{
 		"MemStore":      func(t *testing.T) sessionkit.Store { return memstore.New(0) },
-		"SQLite/Native": func(t *testing.T) sessionkit.Store { return sqliteStore(t, false) },
-		"SQLite/Django": func(t *testing.T) sessionkit.Store { return sqliteStore(t, true) },
+		"SQLite/Native": func(t *testing.T) sessionkit.Store { return sqliteStore(t, false, nil) },
+		"SQLite/Django": func(t *testing.T) sessionkit.Store { return sqliteStore(t, true, nil) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			db := open(t)

@@ -81,9 +81,9 @@ func startProxy(t *testing.T, upstream string) *faultproxy.Proxy {
 }
 
 // sqliteStore is a native or Django-layout SQLite store in a fresh file.
-func sqliteStore(t *testing.T, django bool) *sqlstore.Store {
+func sqliteStore(t *testing.T, django bool, now func() time.Time) *sqlstore.Store {
 	t.Helper()
-	s, err := sqlstore.Open(context.Background(), "sqlite:///"+filepath.Join(t.TempDir(), "sessions.db"), sqlstore.Config{Django: django, CreateTable: true})
+	s, err := sqlstore.Open(context.Background(), "sqlite:///"+filepath.Join(t.TempDir(), "sessions.db"), sqlstore.Config{Django: django, CreateTable: true, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func sqliteStore(t *testing.T, django bool) *sqlstore.Store {
 }
 
 // postgresStore is a store on a fresh PostgreSQL table, dropped at the end.
-func postgresStore(t *testing.T, django bool) *sqlstore.Store {
+func postgresStore(t *testing.T, django bool, now func() time.Time) *sqlstore.Store {
 	t.Helper()
 	db, err := sql.Open("pgx", testenv.PostgresURL(t))
 	if err != nil {
@@ -100,7 +100,7 @@ func postgresStore(t *testing.T, django bool) *sqlstore.Store {
 	}
 	t.Cleanup(func() { db.Close() })
 	table := "cacheddb_test_" + randomHex(6)
-	s, err := sqlstore.New(db, sqlstore.Config{Django: django, Table: table, CreateTable: true})
+	s, err := sqlstore.New(db, sqlstore.Config{Django: django, Table: table, CreateTable: true, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,6 +65,9 @@ type Config struct {
 	Django bool
 	// Logger receives warnings (a corrupt entry). nil means slog.Default().
 	Logger *slog.Logger
+	// Now is the clock by which records expire and their entries' TTLs
+	// are computed; nil means time.Now. For tests.
+	Now func() time.Time
 }
 
 // Store is the cache session engine. Its methods are safe for concurrent
@@ -81,7 +84,10 @@ var _ sessionkit.Store = (*Store)(nil)
 
 // New returns a Store on c. Closing c is the caller's business.
 func New(c cache.Cache, cfg Config) *Store {
-	s := &Store{c: c, prefix: cfg.Prefix, django: cfg.Django, logger: cfg.Logger, now: time.Now}
+	s := &Store{c: c, prefix: cfg.Prefix, django: cfg.Django, logger: cfg.Logger, now: cfg.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
 	}
@@ -103,15 +109,16 @@ func (s *Store) CacheKey(key string) string {
 	return sessionkit.PrefixedKeyHash(s.prefix, key)
 }
 
-// ErrInvalidKey is wrapped by Create and Update errors for a key that is not
-// a valid session key (sessionkit.ValidKey); Load reports such a key as
-// sessionkit.ErrNotFound.
-var ErrInvalidKey = errors.New("cachestore: invalid session key")
+// invalidKey is the error of every method for a key that is not a valid
+// session key (sessionkit.ValidKey).
+func invalidKey(op string) error {
+	return fmt.Errorf("cachestore: %s: %w", op, sessionkit.ErrInvalidKey)
+}
 
 // Load implements sessionkit.Store: one Get.
 func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error) {
 	if !sessionkit.ValidKey(key) {
-		return sessionkit.Record{}, sessionkit.ErrNotFound
+		return sessionkit.Record{}, invalidKey("load")
 	}
 	v, err := s.c.Get(ctx, s.CacheKey(key))
 	if err != nil {
@@ -137,7 +144,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 // Create implements sessionkit.Store: one Add.
 func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
 	if !sessionkit.ValidKey(key) {
-		return "", fmt.Errorf("cachestore: create: %w", ErrInvalidKey)
+		return "", invalidKey("create")
 	}
 	v, ttl, err := s.entry(rec)
 	if err != nil {
@@ -157,7 +164,7 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 // session stays logged out.
 func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
 	if !sessionkit.ValidKey(key) {
-		return "", fmt.Errorf("cachestore: update: %w", ErrInvalidKey)
+		return "", invalidKey("update")
 	}
 	v, ttl, err := s.entry(rec)
 	if err != nil {
@@ -175,7 +182,7 @@ func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (
 // Delete implements sessionkit.Store: one Delete.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if !sessionkit.ValidKey(key) {
-		return nil // it cannot have been stored
+		return invalidKey("delete")
 	}
 	if err := s.c.Delete(ctx, s.CacheKey(key)); err != nil {
 		return fmt.Errorf("cachestore: delete: %w", err)
@@ -189,7 +196,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // its stored expiry until the cache drops it.
 func (s *Store) entry(rec sessionkit.Record) ([]byte, time.Duration, error) {
 	if rec.Expiry.IsZero() {
-		return nil, 0, errors.New("the record has no expiry; every session must have one")
+		return nil, 0, errors.New("the record has no Expiry; every session must expire")
 	}
 	ttl := rec.Expiry.Sub(s.now())
 	if ttl < time.Millisecond {

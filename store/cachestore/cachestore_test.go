@@ -72,9 +72,10 @@ func TestConformance(t *testing.T) {
 			}
 			t.Run(name, func(t *testing.T) {
 				c := b.open(t)
+				clock := storetest.NewClock()
 				storetest.Run(t, func(t *testing.T) sessionkit.Store {
-					return cachestore.New(c, cachestore.Config{Prefix: uniquePrefix(t), Django: django})
-				}, storetest.Options{})
+					return cachestore.New(c, cachestore.Config{Prefix: uniquePrefix(t), Django: django, Now: clock.Now})
+				}, storetest.Options{Clock: clock})
 			})
 		}
 	}

@@ -408,7 +408,8 @@ const b64urlChars = "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x0
 // Load verifies the cookie value and returns the session it carries. Any
 // value that is not authentic (forged, tampered, truncated, signed with an
 // unknown key) or has expired gives an error wrapping
-// sessionkit.ErrNotFound; forgeries are also logged as warnings.
+// sessionkit.ErrNotFound; forgeries are also logged as warnings. A value
+// that ValidKey rejects gives one that also wraps sessionkit.ErrInvalidKey.
 func (s *Store) Load(ctx context.Context, value string) (sessionkit.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return sessionkit.Record{}, err
@@ -418,7 +419,7 @@ func (s *Store) Load(ctx context.Context, value string) (sessionkit.Record, erro
 	// called ValidKey, and a 1 KB session pays for each pass over its
 	// cookie.
 	if value == "" || len(value) > MaxSize || !s.django && len(value) < minEncoded {
-		return sessionkit.Record{}, fmt.Errorf("cookiestore: load: not a session cookie value: %w", sessionkit.ErrNotFound)
+		return sessionkit.Record{}, errInvalidValue
 	}
 	if s.django {
 		return s.loadDjango(ctx, value)
@@ -426,9 +427,17 @@ func (s *Store) Load(ctx context.Context, value string) (sessionkit.Record, erro
 	return s.loadNative(ctx, value)
 }
 
+// errInvalidValue is Load's error for a value that ValidKey rejects: not a
+// cookie value of this store at all. Such a value is also no session, so it
+// wraps sessionkit.ErrNotFound as well.
+var errInvalidValue = fmt.Errorf("cookiestore: load: not a session cookie value: %w (%w)", sessionkit.ErrInvalidKey, sessionkit.ErrNotFound)
+
 func (s *Store) loadDjango(ctx context.Context, value string) (sessionkit.Record, error) {
 	data, err := s.signer.UnsignPayload(value, s.maxAge)
 	if err != nil {
+		if !s.ValidKey(value) {
+			return sessionkit.Record{}, errInvalidValue
+		}
 		if errors.Is(err, signing.ErrSignatureExpired) {
 			return sessionkit.Record{}, fmt.Errorf("cookiestore: load: session cookie expired: %w", sessionkit.ErrNotFound)
 		}
@@ -467,6 +476,9 @@ func (s *Store) loadNative(ctx context.Context, value string) (sessionkit.Record
 		}
 	}
 	if !ok {
+		if !s.ValidKey(value) {
+			return sessionkit.Record{}, errInvalidValue
+		}
 		s.logger().WarnContext(ctx, "cookiestore: rejecting a malformed session cookie", "length", len(value))
 		return sessionkit.Record{}, fmt.Errorf("cookiestore: load: malformed session cookie: %w", sessionkit.ErrNotFound)
 	}
@@ -550,6 +562,7 @@ func (s *Store) save(ctx context.Context, op string, rec sessionkit.Record) (str
 	if err := checkObject(rec.Data); err != nil {
 		return "", fmt.Errorf("cookiestore: %s: %w", op, err)
 	}
+
 	var value string
 	if s.django {
 		value = s.signer.SignPayload(rec.Data, len(rec.Data) >= sessionkit.CompressMin)

@@ -18,7 +18,8 @@ import (
 // Store keeps sessions in a map. The zero value is ready to use; New also
 // starts a janitor.
 type Store struct {
-	// Now is the clock; nil means time.Now.
+	// Now is the clock by which records expire; nil means time.Now. Set
+	// it before first use (tests move it forward instead of sleeping).
 	Now func() time.Time
 
 	mu      sync.RWMutex
@@ -77,9 +78,23 @@ func clone(r sessionkit.Record) sessionkit.Record {
 
 func (s *Store) live(r sessionkit.Record) bool { return r.Expiry.After(s.now()) }
 
+// check returns the error for a key or record the store cannot hold.
+func check(op, key string, rec *sessionkit.Record) error {
+	if !sessionkit.ValidKey(key) {
+		return fmt.Errorf("memstore: %s: %w", op, sessionkit.ErrInvalidKey)
+	}
+	if rec != nil && rec.Expiry.IsZero() {
+		return fmt.Errorf("memstore: %s: the record has no Expiry; every session must expire", op)
+	}
+	return nil
+}
+
 // Load implements sessionkit.Store.
 func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error) {
 	if err := ctx.Err(); err != nil {
+		return sessionkit.Record{}, err
+	}
+	if err := check("load", key, nil); err != nil {
 		return sessionkit.Record{}, err
 	}
 	s.mu.RLock()
@@ -96,8 +111,8 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
-	if !sessionkit.ValidKey(key) {
-		return "", fmt.Errorf("memstore: invalid session key %q", key)
+	if err := check("create", key, &rec); err != nil {
+		return "", err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -116,6 +131,9 @@ func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (
 	if err := ctx.Err(); err != nil {
 		return "", err
 	}
+	if err := check("update", key, &rec); err != nil {
+		return "", err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.records[key]; !ok {
@@ -128,6 +146,9 @@ func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (
 // Delete implements sessionkit.Store.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := check("delete", key, nil); err != nil {
 		return err
 	}
 	s.mu.Lock()

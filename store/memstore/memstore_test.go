@@ -9,11 +9,13 @@ import (
 )
 
 func TestConformance(t *testing.T) {
+	clock := storetest.NewClock()
 	storetest.Run(t, func(t *testing.T) sessionkit.Store {
 		s := memstore.New(0)
+		s.Now = clock.Now
 		t.Cleanup(func() { s.Close() })
 		return s
-	}, storetest.Options{})
+	}, storetest.Options{Clock: clock})
 }
 
 func TestZeroValue(t *testing.T) {

@@ -69,10 +69,15 @@ func FuzzKeys(f *testing.F) {
 	defer s.Close()
 	f.Fuzz(func(t *testing.T, key string) {
 		ctx := context.Background()
-		if _, err := s.Load(ctx, key); !errors.Is(err, sessionkit.ErrNotFound) {
-			t.Fatalf("Load(%q) = %v, want ErrNotFound", key, err)
+		want := sessionkit.ErrNotFound
+		if !sessionkit.ValidKey(key) {
+			want = sessionkit.ErrInvalidKey
 		}
-		_, err := s.Create(ctx, key, sessionkit.Record{Data: []byte("x"), Expiry: time.Now().Add(time.Hour)})
+		_, err := s.Load(ctx, key)
+		if !errors.Is(err, want) {
+			t.Fatalf("Load(%q) = %v, want %v", key, err, want)
+		}
+		_, err = s.Create(ctx, key, sessionkit.Record{Data: []byte("x"), Expiry: time.Now().Add(time.Hour)})
 		if sessionkit.ValidKey(key) {
 			if err != nil && !errors.Is(err, sessionkit.ErrKeyExists) {
 				t.Fatalf("Create(%q): %v", key, err)
@@ -80,7 +85,7 @@ func FuzzKeys(f *testing.F) {
 			s.Delete(ctx, key)
 			return
 		}
-		if !errors.Is(err, ErrInvalidKey) {
+		if !errors.Is(err, sessionkit.ErrInvalidKey) {
 			t.Fatalf("Create(%q) = %v, want ErrInvalidKey", key, err)
 		}
 	})

@@ -35,9 +35,6 @@ const maxUserIDLength = 255
 var (
 	// ErrClosed: the Store was used after Close.
 	ErrClosed = errors.New("sqlstore: store is closed")
-	// ErrInvalidKey: Create or Update was given a key that is not a valid
-	// session key (sessionkit.ValidKey); it never reaches the database.
-	ErrInvalidKey = errors.New("sqlstore: invalid session key")
 	// ErrNoDriver: Open found no database/sql driver registered under the
 	// name the URL needs.
 	ErrNoDriver = errors.New("sqlstore: database/sql driver not registered")
@@ -83,6 +80,11 @@ type Config struct {
 	// Logger receives warnings, such as a failed background cleanup.
 	// Default: slog.Default().
 	Logger *slog.Logger
+
+	// Now is the clock: the queries compare expiry dates with the time it
+	// gives, never with the database server's. Default: time.Now. For
+	// tests.
+	Now func() time.Time
 }
 
 // Store is a sessionkit.Store on an SQL database. It implements
@@ -98,6 +100,7 @@ type Store struct {
 	batch   int
 	create  bool
 	logger  *slog.Logger
+	now     func() time.Time
 
 	// Set by Open, which owns the *sql.DB; pin keeps an in-memory SQLite
 	// database alive while the pool opens and closes connections.
@@ -168,6 +171,10 @@ func New(db *sql.DB, cfg Config) (*Store, error) {
 		batch:   cfg.ClearBatchSize,
 		create:  cfg.CreateTable,
 		logger:  cfg.Logger,
+		now:     cfg.Now,
+	}
+	if s.now == nil {
+		s.now = time.Now
 	}
 	if s.django {
 		s.layout = djangoLayout
@@ -269,10 +276,19 @@ func (s *Store) storedKey(key string) string {
 	return sessionkit.KeyHash(key)
 }
 
+// invalidKey is the error of every method for a key that is not a valid
+// session key (sessionkit.ValidKey): such a key never reaches the database.
+func invalidKey(op string) error {
+	return fmt.Errorf("sqlstore: %s session: %w", op, sessionkit.ErrInvalidKey)
+}
+
 // args returns the arguments of an INSERT: the stored key, the data, the
 // expiry and (native layout) the user ID. An UPDATE takes the same with the
 // key last.
 func (s *Store) args(key string, rec sessionkit.Record) ([]any, error) {
+	if rec.Expiry.IsZero() {
+		return nil, errors.New("sqlstore: the record has no Expiry; every session must expire")
+	}
 	exp := s.encodeTime(rec.Expiry)
 	if s.django {
 		// Text, not bytes: Django reads session_data as a string (a BLOB
@@ -299,7 +315,7 @@ func (s *Store) args(key string, rec sessionkit.Record) ([]any, error) {
 // the codec's job.
 func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error) {
 	if !sessionkit.ValidKey(key) {
-		return sessionkit.Record{}, sessionkit.ErrNotFound
+		return sessionkit.Record{}, invalidKey("load")
 	}
 	st, err := s.statements(ctx)
 	if err != nil {
@@ -310,7 +326,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 		exp = expiryScanner{dialect: s.dialect}
 		uid sql.NullString
 	)
-	row := st.load.QueryRowContext(ctx, s.storedKey(key), s.encodeTime(time.Now()))
+	row := st.load.QueryRowContext(ctx, s.storedKey(key), s.encodeTime(s.now()))
 	if s.django {
 		err = row.Scan(&rec.Data, &exp)
 	} else {
@@ -331,7 +347,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 // not, it returns an error wrapping sessionkit.ErrKeyExists.
 func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
 	if !sessionkit.ValidKey(key) {
-		return "", fmt.Errorf("sqlstore: create session: %w", ErrInvalidKey)
+		return "", invalidKey("create")
 	}
 	args, err := s.args(key, rec)
 	if err != nil {
@@ -363,7 +379,7 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 // sessionkit.ErrNotFound and does not recreate it.
 func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
 	if !sessionkit.ValidKey(key) {
-		return "", fmt.Errorf("sqlstore: update session: %w", ErrInvalidKey)
+		return "", invalidKey("update")
 	}
 	args, err := s.args(key, rec)
 	if err != nil {
@@ -406,7 +422,7 @@ func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (
 // Delete removes the row stored under key. A missing row is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	if !sessionkit.ValidKey(key) {
-		return nil // nothing can be stored under an invalid key
+		return invalidKey("delete")
 	}
 	st, err := s.statements(ctx)
 	if err != nil {
@@ -431,7 +447,7 @@ func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	now := s.encodeTime(time.Now())
+	now := s.encodeTime(s.now())
 	var total int64
 	for {
 		res, err := st.clear.ExecContext(ctx, now, s.batch)
@@ -465,7 +481,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.S
 	if _, err := s.statements(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, s.queries.userSessions, userID, s.encodeTime(time.Now()))
+	rows, err := s.db.QueryContext(ctx, s.queries.userSessions, userID, s.encodeTime(s.now()))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list user sessions: %w", err)
 	}

@@ -150,19 +150,26 @@ func TestExpiredRowsAreInvisible(t *testing.T) {
 }
 
 func TestFarExpiries(t *testing.T) {
-	// Zero and far-future instants are stored without error and keep their
-	// meaning (expired / live), even where the column cannot hold them.
+	// Far-past and far-future instants are stored without error and keep
+	// their meaning (expired / live), even where the column cannot hold
+	// them. A zero expiry is refused: every session must expire.
 	eachBackend(t, func(t *testing.T, e *env) {
 		ctx := t.Context()
+		if _, err := e.store.Create(ctx, sessionkit.NewKey(), rec("x", time.Time{})); err == nil {
+			t.Error("Create with a zero expiry succeeded, want an error")
+		}
+		if n := e.count(t); n != 0 {
+			t.Fatalf("a refused Create left %d rows", n)
+		}
 		zero, far := sessionkit.NewKey(), sessionkit.NewKey()
-		if _, err := e.store.Create(ctx, zero, rec("x", time.Time{})); err != nil {
-			t.Fatalf("Create with a zero expiry: %v", err)
+		if _, err := e.store.Create(ctx, zero, rec("x", time.Date(1, 1, 1, 0, 0, 0, 1000, time.UTC))); err != nil {
+			t.Fatalf("Create with a far-past expiry: %v", err)
 		}
 		if _, err := e.store.Create(ctx, far, rec("x", time.Date(12000, 1, 1, 0, 0, 0, 0, time.UTC))); err != nil {
 			t.Fatalf("Create with a far expiry: %v", err)
 		}
 		if _, err := e.store.Load(ctx, zero); !errors.Is(err, sessionkit.ErrNotFound) {
-			t.Errorf("zero expiry: Load = %v, want ErrNotFound", err)
+			t.Errorf("far-past expiry: Load = %v, want ErrNotFound", err)
 		}
 		if r, err := e.store.Load(ctx, far); err != nil || r.Expiry.Year() < 9999 {
 			t.Errorf("far expiry: Load = %v, %v", r.Expiry, err)
@@ -210,17 +217,17 @@ func TestInvalidKeysNeverReachTheDatabase(t *testing.T) {
 	eachBackend(t, func(t *testing.T, e *env) {
 		ctx := t.Context()
 		for _, k := range []string{"", "short", "../../etc/passwd", "x' OR '1'='1", strings.Repeat("a", 41), "ABCDEFGHIJ"} {
-			if _, err := e.store.Load(ctx, k); !errors.Is(err, sessionkit.ErrNotFound) {
-				t.Errorf("Load(%q) = %v, want ErrNotFound", k, err)
+			if _, err := e.store.Load(ctx, k); !errors.Is(err, sessionkit.ErrInvalidKey) {
+				t.Errorf("Load(%q) = %v, want ErrInvalidKey", k, err)
 			}
-			if _, err := e.store.Create(ctx, k, rec("x", time.Now().Add(time.Hour))); !errors.Is(err, sqlstore.ErrInvalidKey) {
+			if _, err := e.store.Create(ctx, k, rec("x", time.Now().Add(time.Hour))); !errors.Is(err, sessionkit.ErrInvalidKey) {
 				t.Errorf("Create(%q) = %v, want ErrInvalidKey", k, err)
 			}
-			if _, err := e.store.Update(ctx, k, rec("x", time.Now().Add(time.Hour))); !errors.Is(err, sqlstore.ErrInvalidKey) {
+			if _, err := e.store.Update(ctx, k, rec("x", time.Now().Add(time.Hour))); !errors.Is(err, sessionkit.ErrInvalidKey) {
 				t.Errorf("Update(%q) = %v, want ErrInvalidKey", k, err)
 			}
-			if err := e.store.Delete(ctx, k); err != nil {
-				t.Errorf("Delete(%q) = %v, want nil", k, err)
+			if err := e.store.Delete(ctx, k); !errors.Is(err, sessionkit.ErrInvalidKey) {
+				t.Errorf("Delete(%q) = %v, want ErrInvalidKey", k, err)
 			}
 		}
 		if n := e.count(t); n != 0 {
