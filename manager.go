@@ -106,7 +106,9 @@ type Manager struct {
 	// store fails, or with ErrInterrupted when the session was deleted by a
 	// concurrent request; nil means DefaultErrorHandler (500 and 400).
 	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
-	// Now is the clock; nil means time.Now. For tests.
+	// Now is the clock; nil means time.Now. For tests. It reaches the
+	// stores too (through WithClock), unless a store was given a clock of
+	// its own.
 	Now func() time.Time
 }
 
@@ -242,7 +244,7 @@ func (m *Manager) validKey(key string) bool {
 // invalid or unknown key gives a new empty session. Nothing is loaded until
 // the data is touched; call Save to write it.
 func (m *Manager) Open(ctx context.Context, key string) *Session {
-	s := &Session{m: m, ctx: ctx}
+	s := &Session{m: m, ctx: WithClock(ctx, m.Now)}
 	if key != "" && m.validKey(key) {
 		s.key = key
 	}
@@ -251,6 +253,7 @@ func (m *Manager) Open(ctx context.Context, key string) *Session {
 
 // Exists reports whether the store has a live session under key.
 func (m *Manager) Exists(ctx context.Context, key string) (bool, error) {
+	ctx = WithClock(ctx, m.Now)
 	if !m.validKey(key) {
 		return false, nil
 	}
@@ -267,6 +270,7 @@ func (m *Manager) Exists(ctx context.Context, key string) (bool, error) {
 // test for that one error, whether the Store lacks ExpiredClearer or
 // implements it and cannot clear in its configuration.
 func (m *Manager) ClearExpired(ctx context.Context) (int64, error) {
+	ctx = WithClock(ctx, m.Now)
 	c, ok := m.Store.(ExpiredClearer)
 	if !ok {
 		return 0, fmt.Errorf("sessionkit: the session store %T expires sessions by itself and cannot clear them: %w", m.Store, errors.ErrUnsupported)
@@ -284,6 +288,7 @@ func errNoUserIndex(store Store) error {
 // per-user index. For a store without one the error wraps
 // errors.ErrUnsupported.
 func (m *Manager) UserSessions(ctx context.Context, userID string) ([]SessionInfo, error) {
+	ctx = WithClock(ctx, m.Now)
 	l, ok := m.Store.(UserSessionLister)
 	if !ok {
 		return nil, errNoUserIndex(m.Store)
@@ -296,6 +301,7 @@ func (m *Manager) UserSessions(ctx context.Context, userID string) ([]SessionInf
 // For a store without a per-user index the error wraps
 // errors.ErrUnsupported.
 func (m *Manager) DeleteOtherSessions(ctx context.Context, s *Session) (int64, error) {
+	ctx = WithClock(ctx, m.Now)
 	l, ok := m.Store.(UserSessionLister)
 	if !ok {
 		return 0, errNoUserIndex(m.Store)

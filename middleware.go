@@ -82,11 +82,11 @@ func (m *Manager) middleware(next http.Handler, exclusive bool) http.Handler {
 			s.key = value
 		}
 		ctx := context.WithValue(r.Context(), contextKey{}, s)
-		s.ctx = ctx
+		s.ctx = WithClock(ctx, m.Now) // the stores read the Manager's clock
 		r = r.WithContext(ctx)
 		*sw = responseWriter{ResponseWriter: w, m: m, s: s, r: r, hadCookie: hadCookie}
 		if s.key != "" && exclusive {
-			unlock, err := m.lock(r.Context(), s.key)
+			unlock, err := m.lock(s.ctx, s.key)
 			if err != nil {
 				sw.fail(err)
 				return

@@ -357,7 +357,7 @@ func (s *Session) Save(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.loadLocked()
-	return s.saveLocked(ctx, s.m.now())
+	return s.saveLocked(WithClock(ctx, s.m.Now), s.m.now())
 }
 
 // writeCtx is the context of the request's writes: not cancelled when the

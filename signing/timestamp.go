@@ -40,7 +40,10 @@ func newTimestampSigner(o Options, oneShot bool) (*TimestampSigner, error) {
 // timestamp appends base62 of the current Unix time, truncated toward
 // zero as Python's int(time.time()).
 func (t *TimestampSigner) timestamp(dst []byte) []byte {
-	now := t.now()
+	return timestampAt(dst, t.now())
+}
+
+func timestampAt(dst []byte, now time.Time) []byte {
 	sec := now.Unix()
 	if sec < 0 && now.Nanosecond() > 0 {
 		sec++ // Unix() floors; int() truncates
@@ -103,8 +106,15 @@ func (t *TimestampSigner) checkAge(ts int64, maxAge time.Duration) error {
 	if maxAge == NoMaxAge {
 		return nil
 	}
+	return checkAgeAt(ts, maxAge, t.now())
+}
+
+func checkAgeAt(ts int64, maxAge time.Duration, now time.Time) error {
+	if maxAge == NoMaxAge {
+		return nil
+	}
 	// Sub saturates instead of overflowing for absurd timestamps.
-	if age := t.now().Sub(time.Unix(ts, 0)); age > maxAge {
+	if age := now.Sub(time.Unix(ts, 0)); age > maxAge {
 		return fmt.Errorf("%w: signature age %s > %s", ErrSignatureExpired, age.Round(time.Microsecond), maxAge)
 	}
 	return nil
@@ -164,4 +174,24 @@ func (t *TimestampSigner) UnsignPayload(token string, maxAge time.Duration) ([]b
 		return nil, err
 	}
 	return t.s.decodePayload(nil, payload)
+}
+
+// SignPayloadAt is SignPayload with the timestamp of now instead of the
+// signer's clock, for callers that carry a clock of their own.
+func (t *TimestampSigner) SignPayloadAt(data []byte, compress bool, now time.Time) string {
+	var tsBuf [12]byte
+	return t.s.signPayload(data, compress, timestampAt(tsBuf[:0], now))
+}
+
+// UnsignPayloadAt is UnsignPayload with the age measured at now instead
+// of by the signer's clock.
+func (t *TimestampSigner) UnsignPayloadAt(token string, maxAge time.Duration, now time.Time) ([]byte, error) {
+	v, ts, err := t.unsign(token)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkAgeAt(ts, maxAge, now); err != nil {
+		return nil, err
+	}
+	return t.s.decodePayload(nil, v)
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -16,8 +17,9 @@ import (
 // (Swapper) and that exclusive requests take turns (Locker).
 func runMerge(t *testing.T, newStore NewStore, opts Options) {
 	newManager := func(t *testing.T) (*sessionkit.Manager, sessionkit.Store) {
-		s := newStore(t)
-		return &sessionkit.Manager{Store: s, Codec: opts.Codec}, s
+		m := manager(t, newStore, opts)
+		m.Logger = slog.New(slog.DiscardHandler)
+		return m, m.Store
 	}
 	swapper := func(t *testing.T, s sessionkit.Store) {
 		t.Helper()
@@ -190,6 +192,9 @@ func runMerge(t *testing.T, newStore NewStore, opts Options) {
 		}
 		if ok, err := l.TryLock(ctx(t), key, "other", time.Minute); ok || err != nil {
 			t.Fatalf("TryLock of a held key = %v, %v; want false", ok, err)
+		}
+		if opts.Clock != nil {
+			opts.Clock.Advance(time.Second)
 		}
 		// The holder never unlocks: its lease must end by itself.
 		deadline := time.Now().Add(10 * time.Second)

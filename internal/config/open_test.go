@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/sessionkit/sessionkit"
 	"github.com/sessionkit/sessionkit/internal/testenv"
@@ -238,7 +239,32 @@ func TestOpenEngines(t *testing.T) {
 				tc.check(t, m)
 			}
 			roundTrip(t, m)
+			managerClockOnly(t, m)
 		})
+	}
+}
+
+// managerClockOnly checks that Manager.Now alone is the clock of the whole
+// engine: the store was given none, yet a session saved at a time far from
+// the real one lives exactly as long as that clock says.
+func managerClockOnly(t *testing.T, m *sessionkit.Manager) {
+	t.Helper()
+	now := time.Date(2021, 6, 1, 12, 0, 0, 0, time.UTC)
+	m.Now = func() time.Time { return now }
+	defer func() { m.Now = nil }()
+	ctx := context.Background()
+	s := m.Open(ctx, "")
+	s.Set("n", 1)
+	if err := s.Save(ctx); err != nil {
+		t.Fatalf("saving under Manager.Now = %v: %v", now, err)
+	}
+	now = now.Add(time.Hour)
+	if got := m.Open(ctx, s.Key()).Get("n"); got != 1 {
+		t.Fatalf("with only Manager.Now set, a session saved an hour earlier by that clock is lost (n = %v)", got)
+	}
+	now = now.Add(sessionkit.DefaultCookieAge)
+	if got := m.Open(ctx, s.Key()).Get("n"); got != nil {
+		t.Errorf("a session past its age by Manager.Now still loads (n = %v)", got)
 	}
 }
 

@@ -124,9 +124,6 @@ func New(db sessionkit.Store, c cache.Cache, cfg Config) *Store {
 		logger:   cfg.Logger,
 		now:      cfg.Now,
 	}
-	if s.now == nil {
-		s.now = time.Now
-	}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
 	}
@@ -204,7 +201,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 		if !s.trusted(ctx, e.stamp) {
 			return s.loadDB(ctx, key, ck, refillDelete)
 		}
-		if e.tombstone || !e.rec.Expiry.After(s.now()) {
+		if e.tombstone || !e.rec.Expiry.After(s.clock(ctx)) {
 			return sessionkit.Record{}, sessionkit.ErrNotFound
 		}
 		return e.rec, nil
@@ -233,7 +230,7 @@ func (s *Store) loadDB(ctx context.Context, key, ck string, mode refill) (sessio
 	}
 	switch mode {
 	case refillAdd:
-		ttl := rec.Expiry.Sub(s.now())
+		ttl := rec.Expiry.Sub(s.clock(ctx))
 		// Not worth writing: an entry that nobody trusts yet, one that
 		// would expire at once, or one whose read was so slow that a
 		// delete's tombstone may be gone by the time it lands.
@@ -277,7 +274,7 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 		return "", err
 	}
 	// A fresh key has no old entry to fear when the cache is skipped.
-	if err := s.writeCache(ctx, "create", s.CacheKey(key), encodeValue(stamp, rec), s.ttlOf(rec), false); err != nil {
+	if err := s.writeCache(ctx, "create", s.CacheKey(key), encodeValue(stamp, rec), s.ttlOf(ctx, rec), false); err != nil {
 		return "", err
 	}
 	return k, nil
@@ -300,7 +297,7 @@ func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (
 		}
 		return "", err
 	}
-	if err := s.writeCache(ctx, "update", s.CacheKey(key), encodeValue(stamp, rec), s.ttlOf(rec), true); err != nil {
+	if err := s.writeCache(ctx, "update", s.CacheKey(key), encodeValue(stamp, rec), s.ttlOf(ctx, rec), true); err != nil {
 		return "", err
 	}
 	return k, nil
@@ -381,7 +378,9 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepKey string) 
 	return n, nil
 }
 
-func (s *Store) ttlOf(rec sessionkit.Record) time.Duration { return rec.Expiry.Sub(s.now()) }
+func (s *Store) ttlOf(ctx context.Context, rec sessionkit.Record) time.Duration {
+	return rec.Expiry.Sub(s.clock(ctx))
+}
 
 // writeCache writes an entry after a database write. hasOld says whether an
 // older entry may exist, which a skipped or failed write would leave behind.
@@ -467,4 +466,13 @@ func (t *throttle) log(ctx context.Context, l *slog.Logger, level slog.Level, ms
 		attrs = append(attrs, slog.Int64("suppressed", n))
 	}
 	l.LogAttrs(ctx, level, msg, attrs...)
+}
+
+// clock reads the store's own clock (Config.Now), else the one ctx
+// carries (the Manager's, see sessionkit.WithClock), else time.Now.
+func (s *Store) clock(ctx context.Context) time.Time {
+	if s.now != nil {
+		return s.now()
+	}
+	return sessionkit.Now(ctx)
 }

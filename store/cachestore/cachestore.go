@@ -85,9 +85,6 @@ var _ sessionkit.Store = (*Store)(nil)
 // New returns a Store on c. Closing c is the caller's business.
 func New(c cache.Cache, cfg Config) *Store {
 	s := &Store{c: c, prefix: cfg.Prefix, django: cfg.Django, logger: cfg.Logger, now: cfg.Now}
-	if s.now == nil {
-		s.now = time.Now
-	}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
 	}
@@ -135,7 +132,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 		return sessionkit.Record{}, sessionkit.ErrNotFound
 	}
 	// The cache's own expiry may be up to a second late (memcached).
-	if !rec.Expiry.After(s.now()) {
+	if !rec.Expiry.After(s.clock(ctx)) {
 		return sessionkit.Record{}, sessionkit.ErrNotFound
 	}
 	return rec, nil
@@ -146,7 +143,7 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 	if !sessionkit.ValidKey(key) {
 		return "", invalidKey("create")
 	}
-	v, ttl, err := s.entry(rec)
+	v, ttl, err := s.entry(ctx, rec)
 	if err != nil {
 		return "", fmt.Errorf("cachestore: create: %w", err)
 	}
@@ -166,7 +163,7 @@ func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (
 	if !sessionkit.ValidKey(key) {
 		return "", invalidKey("update")
 	}
-	v, ttl, err := s.entry(rec)
+	v, ttl, err := s.entry(ctx, rec)
 	if err != nil {
 		return "", fmt.Errorf("cachestore: update: %w", err)
 	}
@@ -194,11 +191,11 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // expired is still written (so that Create and Update keep their collision
 // and no-resurrection semantics) with the shortest ttl; Load hides it by
 // its stored expiry until the cache drops it.
-func (s *Store) entry(rec sessionkit.Record) ([]byte, time.Duration, error) {
+func (s *Store) entry(ctx context.Context, rec sessionkit.Record) ([]byte, time.Duration, error) {
 	if rec.Expiry.IsZero() {
 		return nil, 0, errors.New("the record has no Expiry; every session must expire")
 	}
-	ttl := rec.Expiry.Sub(s.now())
+	ttl := rec.Expiry.Sub(s.clock(ctx))
 	if ttl < time.Millisecond {
 		ttl = time.Millisecond
 	}
@@ -241,4 +238,13 @@ func decode(v []byte) (sessionkit.Record, error) {
 		rec.Data = []byte{} // never nil: a stored record has data, if empty
 	}
 	return rec, nil
+}
+
+// clock reads the store's own clock (Config.Now), else the one ctx
+// carries (the Manager's, see sessionkit.WithClock), else time.Now.
+func (s *Store) clock(ctx context.Context) time.Time {
+	if s.now != nil {
+		return s.now()
+	}
+	return sessionkit.Now(ctx)
 }

@@ -264,15 +264,11 @@ func New(cfg Config) (*Store, error) {
 	if s.maxAge < 0 {
 		return nil, fmt.Errorf("cookiestore: Config.MaxAge is negative (%v): use a positive age, or zero for two weeks", s.maxAge)
 	}
-	if s.now == nil {
-		s.now = time.Now
-	}
 	if s.django {
 		signer, err := signing.NewTimestampSigner(signing.Options{
 			Key:          cfg.SecretKey,
 			FallbackKeys: cfg.FallbackKeys,
 			Salt:         DjangoSalt,
-			Now:          s.now,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("cookiestore: %w", err)
@@ -433,7 +429,7 @@ func (s *Store) Load(ctx context.Context, value string) (sessionkit.Record, erro
 var errInvalidValue = fmt.Errorf("cookiestore: load: not a session cookie value: %w (%w)", sessionkit.ErrInvalidKey, sessionkit.ErrNotFound)
 
 func (s *Store) loadDjango(ctx context.Context, value string) (sessionkit.Record, error) {
-	data, err := s.signer.UnsignPayload(value, s.maxAge)
+	data, err := s.signer.UnsignPayloadAt(value, s.maxAge, s.clock(ctx))
 	if err != nil {
 		if !s.ValidKey(value) {
 			return sessionkit.Record{}, errInvalidValue
@@ -497,7 +493,7 @@ func (s *Store) loadNative(ctx context.Context, value string) (sessionkit.Record
 	if limit := issued.Add(s.maxAge); limit.Before(expiry) {
 		expiry = limit
 	}
-	if s.now().After(expiry) {
+	if s.clock(ctx).After(expiry) {
 		return sessionkit.Record{}, fmt.Errorf("cookiestore: load: session cookie expired: %w", sessionkit.ErrNotFound)
 	}
 	return sessionkit.Record{Data: plain[stampsLen:], Expiry: expiry}, nil
@@ -565,9 +561,9 @@ func (s *Store) save(ctx context.Context, op string, rec sessionkit.Record) (str
 
 	var value string
 	if s.django {
-		value = s.signer.SignPayload(rec.Data, len(rec.Data) >= sessionkit.CompressMin)
+		value = s.signer.SignPayloadAt(rec.Data, len(rec.Data) >= sessionkit.CompressMin, s.clock(ctx))
 	} else {
-		value = s.seal(rec)
+		value = s.seal(ctx, rec)
 	}
 	if len(value) > MaxSize {
 		s.logger().WarnContext(ctx, "cookiestore: session too large for a cookie", "bytes", len(value), "limit", MaxSize, "data_bytes", len(rec.Data))
@@ -577,8 +573,8 @@ func (s *Store) save(ctx context.Context, op string, rec sessionkit.Record) (str
 }
 
 // seal encrypts rec under SecretKey.
-func (s *Store) seal(rec sessionkit.Record) string {
-	now := s.now()
+func (s *Store) seal(ctx context.Context, rec sessionkit.Record) string {
+	now := s.clock(ctx)
 	// Load caps the expiry at issued + MaxAge anyway; capping here also
 	// keeps it within the range of Unix nanoseconds.
 	expiry, limit := rec.Expiry, now.Add(s.maxAge)
@@ -616,4 +612,13 @@ func checkObject(data []byte) error {
 		start = start[:16]
 	}
 	return fmt.Errorf("Record.Data is not a JSON object (it starts %q): the cookie holds the session itself, so the Manager must use the JSON codec (sessionkit.JSONCodec), not the Django codec", start)
+}
+
+// clock reads the store's own clock (Config.Now), else the one ctx
+// carries (the Manager's, see sessionkit.WithClock), else time.Now.
+func (s *Store) clock(ctx context.Context) time.Time {
+	if s.now != nil {
+		return s.now()
+	}
+	return sessionkit.Now(ctx)
 }

@@ -64,11 +64,13 @@ func (s *Store) Close() error {
 	return nil
 }
 
-func (s *Store) now() time.Time {
+// now reads the store's own clock, else the one ctx carries (the
+// Manager's, see sessionkit.WithClock), else time.Now.
+func (s *Store) now(ctx context.Context) time.Time {
 	if s.Now != nil {
 		return s.Now()
 	}
-	return time.Now()
+	return sessionkit.Now(ctx)
 }
 
 func clone(r sessionkit.Record) sessionkit.Record {
@@ -76,7 +78,9 @@ func clone(r sessionkit.Record) sessionkit.Record {
 	return r
 }
 
-func (s *Store) live(r sessionkit.Record) bool { return r.Expiry.After(s.now()) }
+func (s *Store) live(ctx context.Context, r sessionkit.Record) bool {
+	return r.Expiry.After(s.now(ctx))
+}
 
 // check returns the error for a key or record the store cannot hold.
 func check(op, key string, rec *sessionkit.Record) error {
@@ -100,7 +104,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	s.mu.RLock()
 	r, ok := s.records[key]
 	s.mu.RUnlock()
-	if !ok || !s.live(r) {
+	if !ok || !s.live(ctx, r) {
 		return sessionkit.Record{}, sessionkit.ErrNotFound
 	}
 	return clone(r), nil
@@ -116,7 +120,7 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if old, ok := s.records[key]; ok && s.live(old) {
+	if old, ok := s.records[key]; ok && s.live(ctx, old) {
 		return "", sessionkit.ErrKeyExists
 	}
 	if s.records == nil {
@@ -166,7 +170,7 @@ func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 	defer s.mu.Unlock()
 	var n int64
 	for k, r := range s.records {
-		if !s.live(r) {
+		if !s.live(ctx, r) {
 			delete(s.records, k)
 			n++
 		}
@@ -183,7 +187,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.S
 	defer s.mu.RUnlock()
 	var out []sessionkit.SessionInfo
 	for k, r := range s.records {
-		if userID != "" && r.UserID == userID && s.live(r) {
+		if userID != "" && r.UserID == userID && s.live(ctx, r) {
 			out = append(out, sessionkit.SessionInfo{ID: sessionkit.KeyHash(k), Expiry: r.Expiry})
 		}
 	}
@@ -237,7 +241,7 @@ func (s *Store) TryLock(ctx context.Context, key, token string, ttl time.Duratio
 	if err := ctx.Err(); err != nil {
 		return false, err
 	}
-	now := s.now()
+	now := s.now(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if l, ok := s.leases[key]; ok && l.until.After(now) {

@@ -173,9 +173,6 @@ func New(db *sql.DB, cfg Config) (*Store, error) {
 		logger:  cfg.Logger,
 		now:     cfg.Now,
 	}
-	if s.now == nil {
-		s.now = time.Now
-	}
 	if s.django {
 		s.layout = djangoLayout
 	}
@@ -326,7 +323,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 		exp = expiryScanner{dialect: s.dialect}
 		uid sql.NullString
 	)
-	row := st.load.QueryRowContext(ctx, s.storedKey(key), s.encodeTime(s.now()))
+	row := st.load.QueryRowContext(ctx, s.storedKey(key), s.encodeTime(s.clock(ctx)))
 	if s.django {
 		err = row.Scan(&rec.Data, &exp)
 	} else {
@@ -447,7 +444,7 @@ func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	now := s.encodeTime(s.now())
+	now := s.encodeTime(s.clock(ctx))
 	var total int64
 	for {
 		res, err := st.clear.ExecContext(ctx, now, s.batch)
@@ -481,7 +478,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.S
 	if _, err := s.statements(ctx); err != nil {
 		return nil, err
 	}
-	rows, err := s.db.QueryContext(ctx, s.queries.userSessions, userID, s.encodeTime(s.now()))
+	rows, err := s.db.QueryContext(ctx, s.queries.userSessions, userID, s.encodeTime(s.clock(ctx)))
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: list user sessions: %w", err)
 	}
@@ -635,4 +632,13 @@ func (s *Store) Table() string {
 		return s.table.name
 	}
 	return s.table.schema + "." + s.table.name
+}
+
+// clock reads the store's own clock (Config.Now), else the one ctx
+// carries (the Manager's, see sessionkit.WithClock), else time.Now.
+func (s *Store) clock(ctx context.Context) time.Time {
+	if s.now != nil {
+		return s.now()
+	}
+	return sessionkit.Now(ctx)
 }
