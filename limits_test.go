@@ -269,3 +269,27 @@ func TestUserIDTooLong(t *testing.T) {
 		t.Errorf("Save = %v, want an error naming MaxUserIDSize", err)
 	}
 }
+
+// TestUnencodableValue: a value the codec cannot encode is reported as an
+// encoding error, logged as such, and nothing is written.
+func TestUnencodableValue(t *testing.T) {
+	var logs bytes.Buffer
+	var got error
+	cs := &countingStore{Store: &memstore.Store{}}
+	m := &sessionkit.Manager{Store: cs, Logger: textLogger(&logs),
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) { got = err; w.WriteHeader(500) }}
+	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := sessionkit.FromRequest(r)
+		s.Set("ch", make(chan int))
+	}))
+	do(t, h, "")
+	if !errors.Is(got, sessionkit.ErrEncoding) {
+		t.Errorf("error %v, want ErrEncoding", got)
+	}
+	if cs.calls.Load() != 0 {
+		t.Error("something was written")
+	}
+	if !strings.Contains(logs.String(), "cannot be saved") || strings.Contains(logs.String(), "could not be loaded") {
+		t.Errorf("log %q does not name an encoding problem", logs.String())
+	}
+}

@@ -501,8 +501,11 @@ func (m *Manager) record(s *Session, now time.Time) (Record, error) {
 		return Record{}, fmt.Errorf("sessionkit: the user id under %q is %d bytes; the per-user index holds at most %d (MaxUserIDSize)", m.userKey(), len(uid), MaxUserIDSize)
 	}
 	b, err := m.codec().Encode(d)
+	if err != nil && !errors.Is(err, ErrTooLarge) {
+		return Record{}, fmt.Errorf("%w: %w", ErrEncoding, err)
+	}
 	if err != nil {
-		return Record{}, fmt.Errorf("sessionkit: encoding the session: %w", err)
+		return Record{}, err
 	}
 	if len(b) > m.maxSize() {
 		return Record{}, fmt.Errorf("%w: %d bytes encoded, more than Manager.MaxSize (%d); keep large data elsewhere and a reference to it in the session", ErrTooLarge, len(b), m.maxSize())

@@ -18,6 +18,8 @@ type contextKey struct{}
 
 // FromContext returns the Session that Manager.Middleware attached to ctx,
 // or ErrNoSession when the request did not pass through the Middleware.
+// When several Managers' Middlewares wrap a handler, it returns the
+// innermost one's; Manager.FromContext reaches each Manager's own.
 func FromContext(ctx context.Context) (*Session, error) {
 	if s, ok := ctx.Value(contextKey{}).(*Session); ok {
 		return s, nil
@@ -27,6 +29,22 @@ func FromContext(ctx context.Context) (*Session, error) {
 
 // FromRequest is FromContext(r.Context()).
 func FromRequest(r *http.Request) (*Session, error) { return FromContext(r.Context()) }
+
+// FromContext returns the Session that this Manager's Middleware attached
+// to ctx, even when other Managers' Middlewares wrap the handler too (an
+// admin area with its own cookie inside the site's), or ErrNoSession.
+func (m *Manager) FromContext(ctx context.Context) (*Session, error) {
+	s, _ := ctx.Value(contextKey{}).(*Session)
+	for ; s != nil; s = s.outer {
+		if s.m == m {
+			return s, nil
+		}
+	}
+	return nil, ErrNoSession
+}
+
+// FromRequest is m.FromContext(r.Context()).
+func (m *Manager) FromRequest(r *http.Request) (*Session, error) { return m.FromContext(r.Context()) }
 
 // Middleware gives every request a Session (see FromContext) and, before the
 // first byte of the response body, does what Django's SessionMiddleware
@@ -78,6 +96,7 @@ func (m *Manager) middleware(next http.Handler, exclusive bool) http.Handler {
 		st := &requestState{}
 		s, sw := &st.session, &st.writer
 		s.m = m
+		s.outer, _ = r.Context().Value(contextKey{}).(*Session)
 		if hadCookie && m.validKey(value) {
 			s.key = value
 		}
@@ -239,6 +258,8 @@ func (w *responseWriter) failLocked(err error) {
 		w.m.logger().Warn("sessionkit: session deleted before the request completed", "method", w.r.Method, "path", w.r.URL.Path)
 	case errors.Is(err, ErrTooLarge):
 		w.m.logger().Warn("sessionkit: session too large", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
+	case errors.Is(err, ErrEncoding), errors.Is(err, ErrInvalidExpiry):
+		w.m.logger().Error("sessionkit: the handler put a value in the session that cannot be saved", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
 	case errors.Is(err, ErrLocked), errors.Is(err, ErrConflict):
 		w.m.logger().Warn("sessionkit: session busy", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
 	default:

@@ -675,3 +675,34 @@ func TestCookieExpiresFromManagerClock(t *testing.T) {
 		t.Errorf("Set-Cookie %q, want %q and Max-Age=1209600", line, want)
 	}
 }
+
+// TestSeveralManagers: with two Managers' Middlewares around one handler,
+// each reaches its own session; FromRequest gives the innermost.
+func TestSeveralManagers(t *testing.T) {
+	site := &sessionkit.Manager{Store: &memstore.Store{}}
+	admin := &sessionkit.Manager{Store: &memstore.Store{}, CookieName: "admin_sessionid"}
+	h := site.Middleware(admin.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s1, err1 := site.FromRequest(r)
+		s2, err2 := admin.FromRequest(r)
+		inner, _ := sessionkit.FromRequest(r)
+		if err1 != nil || err2 != nil || s1 == s2 || inner != s2 {
+			t.Errorf("site %p %v, admin %p %v, innermost %p", s1, err1, s2, err2, inner)
+			return
+		}
+		s1.Set("cart", 1)
+		s2.Set("admin", true)
+	})))
+	res := do(t, h, "")
+	names := map[string]bool{}
+	for _, c := range res.Cookies() {
+		names[c.Name] = true
+	}
+	if !names["sessionid"] || !names["admin_sessionid"] {
+		t.Errorf("cookies set: %v; want both managers' cookies", names)
+	}
+	other := &sessionkit.Manager{Store: &memstore.Store{}}
+	req := httptest.NewRequest("GET", "/", nil)
+	if _, err := other.FromRequest(req); !errors.Is(err, sessionkit.ErrNoSession) {
+		t.Errorf("a Manager whose Middleware did not run: %v, want ErrNoSession", err)
+	}
+}

@@ -51,6 +51,10 @@ var (
 	// (500 from DefaultErrorHandler): a bug in the handler, or input that
 	// should have been checked.
 	ErrInvalidExpiry = errors.New("sessionkit: invalid session expiry")
+	// ErrEncoding: the session holds a value its Codec cannot encode (a
+	// channel, a func, a cycle). Nothing is saved; DefaultErrorHandler
+	// answers 500. Store only what JSON can carry.
+	ErrEncoding = errors.New("sessionkit: the session cannot be encoded")
 )
 
 // MaxExpiry bounds _session_expiry: Set refuses ages and dates further
@@ -66,8 +70,9 @@ const MaxExpiry = 100 * 365 * 24 * time.Hour
 // never uses its session costs no store call. A Session is safe for use by
 // several goroutines of one request.
 type Session struct {
-	m   *Manager
-	ctx context.Context
+	m     *Manager
+	ctx   context.Context
+	outer *Session // the session of an enclosing Manager's Middleware
 
 	mu       sync.Mutex
 	key      string

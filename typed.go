@@ -28,26 +28,114 @@ func Get[T any](s *Session, key string) (T, bool) {
 		return t, true
 	}
 	var out T
-	rv := reflect.ValueOf(&out).Elem()
-	if convertNumber(v, rv) {
-		return out, true
-	}
-	if _, isTime := any(out).(time.Time); isTime {
-		if str, ok := v.(string); ok {
-			if t, err := parseISO(str); err == nil {
-				return any(t).(T), true
-			}
-		}
-		return zero, false
-	}
-	b, err := pyjson.Marshal(v)
-	if err != nil {
-		return zero, false
-	}
-	if err := json.Unmarshal(b, &out); err != nil {
+	if !convert(v, reflect.ValueOf(&out).Elem()) {
 		return zero, false
 	}
 	return out, true
+}
+
+// Pop removes key and returns its value as a T, as Get converts it. When
+// the key is absent, or its value does not convert, it returns false and
+// leaves the session as it was.
+func Pop[T any](s *Session, key string) (T, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out T
+	d := s.loadLocked()
+	v, ok := d.Get(key)
+	if !ok {
+		return out, false
+	}
+	if t, ok := v.(T); ok {
+		out = t
+	} else if !convert(v, reflect.ValueOf(&out).Elem()) {
+		return out, false
+	}
+	d.Delete(key)
+	s.changedLocked(key)
+	return out, true
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// convert stores the session value v (what pyjson decodes: nil, bool,
+// string, int, *big.Int, float64, []any, *pyjson.Object) into dst. Common
+// shapes — numbers, strings, slices and string-keyed maps of them — are
+// converted directly; anything else (structs) goes through JSON.
+func convert(v any, dst reflect.Value) bool {
+	if v == nil {
+		switch dst.Kind() {
+		case reflect.Interface, reflect.Pointer, reflect.Slice, reflect.Map:
+			dst.SetZero()
+			return true
+		}
+		return false
+	}
+	if rv := reflect.ValueOf(v); rv.Type().AssignableTo(dst.Type()) {
+		dst.Set(rv)
+		return true
+	}
+	if dst.Type() == timeType {
+		if str, ok := v.(string); ok {
+			if t, err := parseISO(str); err == nil {
+				dst.Set(reflect.ValueOf(t))
+				return true
+			}
+		}
+		return false
+	}
+	switch dst.Kind() {
+	case reflect.String:
+		str, ok := v.(string)
+		if ok {
+			dst.SetString(str)
+		}
+		return ok
+	case reflect.Bool:
+		b, ok := v.(bool)
+		if ok {
+			dst.SetBool(b)
+		}
+		return ok
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+		reflect.Float32, reflect.Float64:
+		return convertNumber(v, dst)
+	case reflect.Slice:
+		items, ok := v.([]any)
+		if !ok {
+			break
+		}
+		out := reflect.MakeSlice(dst.Type(), len(items), len(items))
+		for i, item := range items {
+			if !convert(item, out.Index(i)) {
+				return false
+			}
+		}
+		dst.Set(out)
+		return true
+	case reflect.Map:
+		obj, ok := v.(*pyjson.Object)
+		if !ok || dst.Type().Key().Kind() != reflect.String {
+			break
+		}
+		out := reflect.MakeMapWithSize(dst.Type(), obj.Len())
+		elem := reflect.New(dst.Type().Elem()).Elem()
+		for k, item := range obj.All() {
+			elem.SetZero()
+			if !convert(item, elem) {
+				return false
+			}
+			out.SetMapIndex(reflect.ValueOf(k).Convert(dst.Type().Key()), elem)
+		}
+		dst.Set(out)
+		return true
+	}
+	b, err := pyjson.Marshal(v)
+	if err != nil {
+		return false
+	}
+	return json.Unmarshal(b, dst.Addr().Interface()) == nil
 }
 
 // convertNumber stores the number v into dst if dst is numeric and v fits.
