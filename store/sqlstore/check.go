@@ -197,10 +197,14 @@ func (l layout) problems(d Dialect, cols []column) []string {
 	if len(missing) > 0 {
 		out = append([]string{"it has no column " + strings.Join(missing, ", ")}, out...)
 	}
+	var blocking []string
 	for _, c := range cols {
 		if !mine[strings.ToLower(c.name)] && c.notNull && !c.hasValue {
-			out = append(out, fmt.Sprintf("column %s is NOT NULL with no default, so every INSERT would fail", c.name))
+			blocking = append(blocking, c.name)
 		}
+	}
+	if len(blocking) > 0 {
+		out = append(out, fmt.Sprintf("its other column(s) %s are NOT NULL with no default, so every INSERT would fail", strings.Join(blocking, ", ")))
 	}
 	return out
 }
