@@ -89,4 +89,3 @@ func TestStalledDatabaseWrites(t *testing.T) {
 		t.Fatalf("Load after the stall: %q, %v; want the update", got.Data, err)
 	}
 }
-
