@@ -204,7 +204,7 @@ func (l layout) problems(d Dialect, cols []column) []string {
 		}
 	}
 	if len(blocking) > 0 {
-		out = append(out, fmt.Sprintf("its other column(s) %s are NOT NULL with no default, so every INSERT would fail", strings.Join(blocking, ", ")))
+		out = append(out, fmt.Sprintf("its other columns that are NOT NULL with no default (%s) would make every INSERT fail", strings.Join(blocking, ", ")))
 	}
 	return out
 }
@@ -226,6 +226,10 @@ func (s *Store) mismatch(cols []column, problems []string) error {
 	for _, c := range cols {
 		names = append(names, c.name)
 	}
-	return fmt.Errorf("%w: table %s (columns %s) does not fit the %s layout: %s.%s Otherwise drop or rename that table and run `sessionkit migrate%s --db URL` to create the right one, or name another table with --table (Config.Table)",
-		ErrTableMismatch, s.dialect.qualified(s.table), strings.Join(names, ", "), s.layoutName(), strings.Join(problems, "; "), hint, migrateFlag)
+	todo := " Drop or rename"
+	if hint != "" {
+		todo = " Otherwise drop or rename"
+	}
+	return fmt.Errorf("%w: table %s (columns %s) does not fit the %s layout: %s.%s%s that table and run `sessionkit migrate%s --db URL` to create the right one, or name another table with --table (Config.Table)",
+		ErrTableMismatch, s.dialect.qualified(s.table), strings.Join(names, ", "), s.layoutName(), strings.Join(problems, "; "), hint, todo, migrateFlag)
 }

@@ -51,7 +51,7 @@ func TestMigrateRefusesIncompatibleTable(t *testing.T) {
 			if !errors.Is(err, sqlstore.ErrTableMismatch) {
 				t.Fatalf("%s on an incompatible table: %v; want ErrTableMismatch", name, err)
 			}
-			for _, want := range []string{"has no column", e.keyCol(), "title are NOT NULL with no default", "sessionkit migrate", "--table"} {
+			for _, want := range []string{"has no column", e.keyCol(), "NOT NULL with no default (", "title", "sessionkit migrate", "--table"} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("%s: %q does not say %q", name, err, want)
 				}
