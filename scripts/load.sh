@@ -24,7 +24,8 @@
 # round.
 #
 # Settings (environment): ENGINES (default: all below), DURATION (10s),
-# USERS (16: wrk threads, one connection each), CONNS and ROUNDS (scs), PG_URL, MYSQL_URL, REDIS_ADDR,
+# USERS (16: wrk threads, one connection each), CONNS and ROUNDS (scs),
+# SESSIONKIT_BIN (a sessionkit binary to use instead of building one), PG_URL, MYSQL_URL, REDIS_ADDR,
 # MEMCACHED_ADDRS. Engines: memory db db_postgres db_mysql file cache_redis
 # cache_memcached cached_db signed_cookies.
 #
@@ -66,8 +67,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "building sessionkit"
-go build -o "$work/sessionkit" ./cmd/sessionkit
+if [ -n "${SESSIONKIT_BIN:-}" ]; then
+	# A sessionkit built elsewhere (an older commit, for a before/after).
+	cp "$SESSIONKIT_BIN" "$work/sessionkit"
+else
+	log "building sessionkit"
+	go build -o "$work/sessionkit" ./cmd/sessionkit
+fi
 
 # ms VALUE: wrk's latency ("850.00us", "1.23ms", "1.01s") in milliseconds.
 ms() {
