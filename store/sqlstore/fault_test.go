@@ -180,3 +180,54 @@ func TestStalledPostgresClearExpired(t *testing.T) {
 		t.Errorf("ClearExpired: %v; want an error wrapping ErrTimeout", err)
 	}
 }
+
+// TestPoolKeepsIdleConnections: a store from Open caps its pool at
+// max_conns (default 10) and keeps every connection when idle, so that
+// concurrent requests never close and reopen connections (database/sql's
+// default keeps 2); ConfigurePool does the same for a *sql.DB of one's own.
+func TestPoolKeepsIdleConnections(t *testing.T) {
+	pgURL := testenv.PostgresURL(t)
+	raw := rawDB(t, pgURL)
+	table := uniqueTable(t, raw)
+	for _, tc := range []struct {
+		query string
+		cap   int
+	}{{"", sqlstore.DefaultMaxConns}, {"max_conns=6", 6}} {
+		_, dbURL := proxiedPostgres(t, tc.query)
+		s, err := sqlstore.Open(t.Context(), dbURL, sqlstore.Config{Table: table, CreateTable: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if got := s.DB().Stats().MaxOpenConnections; got != tc.cap {
+			t.Errorf("%q: the pool allows %d connections; want %d", tc.query, got, tc.cap)
+		}
+		ctx := t.Context()
+		key := sessionkit.NewKey()
+		if _, err := s.Create(ctx, key, sessionkit.Record{Data: []byte("x"), Expiry: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		for range 16 {
+			wg.Go(func() {
+				for range 20 {
+					if _, err := s.Load(ctx, key); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if st := s.DB().Stats(); st.MaxIdleClosed != 0 || st.MaxIdleTimeClosed != 0 || st.OpenConnections > tc.cap {
+			t.Errorf("%q: after concurrent loads %d connections were closed for lack of idle room (%d for idle time), %d open; want none closed and at most %d open",
+				tc.query, st.MaxIdleClosed, st.MaxIdleTimeClosed, st.OpenConnections, tc.cap)
+		}
+	}
+
+	db := rawDB(t, pgURL)
+	sqlstore.ConfigurePool(db, 0)
+	if st := db.Stats(); st.MaxOpenConnections != sqlstore.DefaultMaxConns {
+		t.Errorf("ConfigurePool(db, 0): %d connections allowed; want %d", st.MaxOpenConnections, sqlstore.DefaultMaxConns)
+	}
+}
