@@ -165,7 +165,11 @@ var (
 // database held open by a connection of its own; for go-sql-driver/mysql,
 // clientFoundRows=true (without it an UPDATE that rewrites identical values
 // costs a second round trip to tell "unchanged" from "gone") and
-// interpolateParams=true.
+// interpolateParams=true. Set up its pool as Open does, with
+// ConfigurePool(db, 10) or SetMaxOpenConns, SetMaxIdleConns (the same
+// number) and SetConnMaxIdleTime, and give the DSN a connect timeout (see
+// the package documentation); Config.Timeout bounds each operation either
+// way.
 func New(db *sql.DB, cfg Config) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("sqlstore: New needs a *sql.DB, got nil")
