@@ -231,3 +231,41 @@ func TestPoolKeepsIdleConnections(t *testing.T) {
 		t.Errorf("ConfigurePool(db, 0): %d connections allowed; want %d", st.MaxOpenConnections, sqlstore.DefaultMaxConns)
 	}
 }
+
+// TestStalledPostgresFirstUse: when the database stalls before the store
+// has prepared its statements, concurrent first calls (which take turns to
+// prepare) each fail within their own deadline, and the store prepares
+// them once the network heals.
+func TestStalledPostgresFirstUse(t *testing.T) {
+	p, dbURL := proxiedPostgres(t, "")
+	raw := rawDB(t, testenv.PostgresURL(t))
+	table := uniqueTable(t, raw)
+	if _, err := raw.Exec(`CREATE TABLE ` + table + ` ("key_hash" varchar(64) NOT NULL PRIMARY KEY, "data" bytea NOT NULL, "expiry" timestamp with time zone NOT NULL, "user_id" varchar(255) NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	s, err := sqlstore.Open(t.Context(), dbURL, sqlstore.Config{Table: table, Timeout: faultTimeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p.Stall()
+	const callers = 6
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Go(func() {
+			start := time.Now()
+			_, err := s.Load(context.Background(), sessionkit.NewKey())
+			withinDeadline(t, "a first Load", time.Since(start), faultTimeout)
+			if !errors.Is(err, sqlstore.ErrTimeout) {
+				t.Errorf("first Load with a stalled database: %v; want an error wrapping ErrTimeout", err)
+			}
+		})
+	}
+	wg.Wait()
+	if err := p.Restore(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Load(context.Background(), sessionkit.NewKey()); !errors.Is(err, sessionkit.ErrNotFound) {
+		t.Errorf("Load after the stall: %v; want ErrNotFound", err)
+	}
+}
