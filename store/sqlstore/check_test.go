@@ -117,3 +117,15 @@ func TestTimeoutEndsABlockedUpdate(t *testing.T) {
 		})
 	}
 }
+
+// TestClearExpiredWithoutTableIsNoTimeout: a failure that is not the
+// deadline (here, no table) is reported as itself, not as a timeout.
+func TestClearExpiredWithoutTableIsNoTimeout(t *testing.T) {
+	eachBackend(t, func(t *testing.T, e *env) {
+		s := e.newStore(t, sqlstore.Config{Table: e.table + "_missing"})
+		_, err := s.ClearExpired(t.Context())
+		if err == nil || errors.Is(err, sqlstore.ErrTimeout) || !strings.Contains(err.Error(), "sessionkit migrate") {
+			t.Errorf("ClearExpired without a table: %v; want the missing table reported, not a timeout", err)
+		}
+	})
+}

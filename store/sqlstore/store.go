@@ -473,9 +473,12 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 	tctx, cancel := s.bound(ctx)
 	st, err := s.statements(tctx)
+	if err != nil {
+		err = s.fail(ctx, tctx, "", err)
+	}
 	cancel()
 	if err != nil {
-		return 0, s.fail(ctx, tctx, "", err)
+		return 0, err
 	}
 	now := s.encodeTime(time.Now())
 	var total int64

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -52,7 +53,7 @@ func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc)
 // the error says so and wraps ErrTimeout and context.DeadlineExceeded;
 // otherwise err is wrapped with op, or returned as it is when op is "".
 func (s *Store) fail(parent, bounded context.Context, op string, err error) error {
-	if s.timeout > 0 && parent.Err() == nil && bounded.Err() != nil {
+	if s.timeout > 0 && parent.Err() == nil && errors.Is(bounded.Err(), context.DeadlineExceeded) {
 		return &timeoutError{op: op, timeout: s.timeout, err: err}
 	}
 	if op == "" {
