@@ -257,10 +257,10 @@ func redact(rawURL string) string {
 // with the URL's max_conns (default DefaultMaxConns, 10): at most that many
 // connections, all kept open when idle. A missing SQLite file is created
 // readable and writable by its owner only (0600); SQLite gives its -wal and
-// -shm files the same mode. The driver must be registered by a blank import in the
-// program (this package imports none, so that a SQLite user does not
-// compile PostgreSQL's driver); Open's error names the import to add.
-// Config.Dialect, if set, must agree with the URL.
+// -shm files the same mode. The driver must be registered by a blank
+// import in the program (this package imports none, so that a SQLite user
+// does not compile PostgreSQL's driver); Open's error names the import to
+// add. Config.Dialect, if set, must agree with the URL.
 func Open(ctx context.Context, rawURL string, cfg Config) (*Store, error) {
 	return open(ctx, rawURL, cfg, sql.Drivers())
 }
@@ -293,7 +293,14 @@ func open(ctx context.Context, rawURL string, cfg Config, drivers []string) (*St
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open %s: %w", redact(rawURL), err)
 	}
-	ConfigurePool(db, src.MaxConns)
+	maxConns := src.MaxConns
+	if maxConns == 0 {
+		maxConns = DefaultMaxConns
+	}
+	if src.Memory {
+		maxConns++ // the connection that holds the database open does no work
+	}
+	ConfigurePool(db, maxConns)
 	timeout := cfg.Timeout
 	if timeout == 0 {
 		timeout = DefaultTimeout

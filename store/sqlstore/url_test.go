@@ -165,3 +165,20 @@ func TestOpenErrors(t *testing.T) {
 		t.Errorf("Open of an unknown scheme = %v", err)
 	}
 }
+
+// TestMemoryDatabaseWithOneConnection: the connection that keeps an
+// in-memory database alive does not count against max_conns.
+func TestMemoryDatabaseWithOneConnection(t *testing.T) {
+	s, err := sqlstore.Open(t.Context(), "sqlite://:memory:?max_conns=1", sqlstore.Config{CreateTable: true, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	key := sessionkit.NewKey()
+	if _, err := s.Create(t.Context(), key, sessionkit.Record{Data: []byte("x"), Expiry: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatalf("Create with max_conns=1: %v", err)
+	}
+	if _, err := s.Load(t.Context(), key); err != nil {
+		t.Fatalf("Load with max_conns=1: %v", err)
+	}
+}
