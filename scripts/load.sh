@@ -11,9 +11,21 @@
 #
 #   scripts/load.sh                         # every engine whose service answers
 #   ENGINES="db cache_redis" DURATION=30s scripts/load.sh
+#   scripts/load.sh scs                     # sessionkit against scs on PostgreSQL
+#
+# "scs" compares `sessionkit serve` (db engine on PostgreSQL) with a tiny
+# alexedwards/scs server on its pgxstore (bench/cmd/scsserve, pgxpool), on
+# the same database, in one run: CONNS (8) wrk connections share ONE
+# session, first reading it (GET /api/session: one load per request), then
+# writing it (POST /api/session: one load and one save per request; scs
+# increments a counter, sessionkit sets it to the request's number). ROUNDS
+# (2) alternates the servers so that neither always runs on a warmer or
+# quieter machine. Prints one Markdown table row per server, workload and
+# round.
 #
 # Settings (environment): ENGINES (default: all below), DURATION (10s),
-# USERS (16: wrk threads, one connection each), PG_URL, MYSQL_URL, REDIS_ADDR,
+# USERS (16: wrk threads, one connection each), CONNS and ROUNDS (scs),
+# SESSIONKIT_BIN (a sessionkit binary to use instead of building one), PG_URL, MYSQL_URL, REDIS_ADDR,
 # MEMCACHED_ADDRS. Engines: memory db db_postgres db_mysql file cache_redis
 # cache_memcached cached_db signed_cookies.
 #
@@ -55,8 +67,104 @@ cleanup() {
 }
 trap cleanup EXIT
 
-log "building sessionkit"
-go build -o "$work/sessionkit" ./cmd/sessionkit
+if [ -n "${SESSIONKIT_BIN:-}" ]; then
+	# A sessionkit built elsewhere (an older commit, for a before/after).
+	cp "$SESSIONKIT_BIN" "$work/sessionkit"
+else
+	log "building sessionkit"
+	go build -o "$work/sessionkit" ./cmd/sessionkit
+fi
+
+# ms VALUE: wrk's latency ("850.00us", "1.23ms", "1.01s") in milliseconds.
+ms() {
+	awk -v v="$1" 'BEGIN {
+		n = v + 0
+		if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000
+		printf "%.2f", n
+	}'
+}
+
+# row FILE: "requests/s | p50 | p99 | errors" from wrk's output.
+row() {
+	local rps p50 p99 errors
+	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$1")
+	p50=$(ms "$(awk '$1 == "50%" { print $2 }' "$1")")
+	p99=$(ms "$(awk '$1 == "99%" { print $2 }' "$1")")
+	errors=$(awk '/Non-2xx or 3xx responses:/ { n += $NF } /Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' "$1")
+	echo "$rps | $p50 | $p99 | $errors"
+}
+
+# start NAME COMMAND...: runs a server in the background until it prints
+# its http:// line (30 s at most).
+start() {
+	local name=$1
+	shift
+	"$@" >"$work/$name.out" 2>"$work/$name.err" &
+	server_pid=$!
+	for _ in $(seq 1 300); do
+		grep -q 'http://' "$work/$name.out" 2>/dev/null && return 0
+		kill -0 "$server_pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	log "$name did not start within 30 s:"
+	cat "$work/$name.err" >&2
+	stop
+	return 1
+}
+
+stop() {
+	kill -TERM "$server_pid" 2>/dev/null || true
+	wait "$server_pid" 2>/dev/null || true
+	server_pid=
+}
+
+if [ "${1:-}" = scs ]; then
+	CONNS=${CONNS:-8}
+	ROUNDS=${ROUNDS:-2}
+	answers 127.0.0.1:5432 || { log "PostgreSQL does not answer on 127.0.0.1:5432"; exit 1; }
+	log "building bench/cmd/scsserve"
+	(cd bench && go build -o "$work/scsserve" ./cmd/scsserve)
+	cat >"$work/write.lua" <<'EOF'
+-- One session shared by every connection (its cookie is given with -H):
+-- POST /api/session {"counter": N}, N counting up per thread.
+local n = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+	n = n + 1
+	return wrk.format(nil, "/api/session", nil, '{"counter":' .. n .. '}')
+end
+EOF
+	threads=$((CONNS < 2 ? CONNS : 2))
+	echo "| server | store | workload | round | requests/s | p50 (ms) | p99 (ms) | errors |"
+	echo "|---|---|---|---:|---:|---:|---:|---:|"
+	for round in $(seq 1 "$ROUNDS"); do
+		for server in sessionkit scs; do
+			if [ "$server" = sessionkit ]; then
+				label="db engine: database/sql + pgx"
+				port=18091
+				start sessionkit env -u SESSION_ENGINE -u DATABASE_URL SECRET_KEY=load-test-secret-key \
+					SESSION_ENGINE=db DATABASE_URL="$PG_URL" "$work/sessionkit" serve --addr "127.0.0.1:$port" || exit 1
+			else
+				label="pgxstore: pgxpool"
+				port=18092
+				start scsserve "$work/scsserve" --addr "127.0.0.1:$port" --db "$PG_URL" || exit 1
+			fi
+			# One session for every connection: create it, keep its cookie.
+			cookie=$(curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"counter":0}' \
+				"http://127.0.0.1:$port/api/session" | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1)
+			[ -n "$cookie" ] || { log "$server set no session cookie"; stop; exit 1; }
+			wrk -t"$threads" -c"$CONNS" -d"$DURATION" --latency -H "Cookie: $cookie" \
+				"http://127.0.0.1:$port/api/session" >"$work/read.out"
+			echo "| $server | $label | read | $round | $(row "$work/read.out") |"
+			wrk -t"$threads" -c"$CONNS" -d"$DURATION" --latency -H "Cookie: $cookie" -s "$work/write.lua" \
+				"http://127.0.0.1:$port/api/session" >"$work/write.out"
+			echo "| $server | $label | write | $round | $(row "$work/write.out") |"
+			stop
+		done
+	done
+	exit 0
+fi
 
 cat >"$work/rmw.lua" <<'EOF'
 -- ReadModifyWrite for one user (a thread with one connection): keep the
@@ -97,15 +205,6 @@ settings() {
 	signed_cookies) echo "the cookie (encrypted)|SESSION_ENGINE=signed_cookies" ;;
 	*) log "unknown engine $1"; return 1 ;;
 	esac
-}
-
-# ms VALUE: wrk's latency ("850.00us", "1.23ms", "1.01s") in milliseconds.
-ms() {
-	awk -v v="$1" 'BEGIN {
-		n = v + 0
-		if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n += 0; else if (v ~ /s$/) n *= 1000
-		printf "%.2f", n
-	}'
 }
 
 port=18080

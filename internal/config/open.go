@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/sessionkit/sessionkit"
 	"github.com/sessionkit/sessionkit/cache"
 	"github.com/sessionkit/sessionkit/cache/memcache"
@@ -142,16 +144,33 @@ func (s *Settings) openStore(ctx context.Context, log *slog.Logger) (sessionkit.
 	return nil, nil, fmt.Errorf("SESSION_ENGINE=%q is not a session engine; use one of %s", s.Engine, strings.Join(engines, ", "))
 }
 
+// openDB opens the database store and makes sure its table is there and
+// fits: it creates a missing one, and refuses one with other columns (with
+// what to run), so that a wrong table stops serve at start rather than
+// failing every write.
 func (s *Settings) openDB(ctx context.Context, log *slog.Logger) (*sqlstore.Store, error) {
 	st, err := sqlstore.Open(ctx, s.DatabaseURL, sqlstore.Config{
-		Django:      s.Django,
-		CreateTable: true,
-		Logger:      log,
+		Django:  s.Django,
+		Timeout: s.StoreTimeout,
+		Logger:  log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
 	return st, nil
+}
+
+// cacheTimeout is the bound of one cache operation: the cache's own
+// default, or StoreTimeout if that is shorter.
+func (s *Settings) cacheTimeout(def time.Duration) time.Duration {
+	if s.StoreTimeout > 0 && s.StoreTimeout < def {
+		return s.StoreTimeout
+	}
+	return def
 }
 
 // openCache opens the cache CacheURL names.
@@ -161,13 +180,22 @@ func (s *Settings) openCache() (cache.Cache, func() error, error) {
 	case "locmem":
 		return memorycache.New(memorycache.Config{}), func() error { return nil }, nil
 	case "redis", "rediss", "redis+cluster", "rediss+cluster", "redis+sentinel", "rediss+sentinel":
-		c, err := rediscache.Open(s.CacheURL)
+		opts, err := rediscache.ParseURL(s.CacheURL)
 		if err != nil {
 			return nil, nil, fmt.Errorf("CACHE_URL: %w", err)
 		}
-		return c, c.Close, nil
+		client := redis.NewUniversalClient(opts)
+		c := rediscache.New(client, rediscache.Config{Timeout: s.cacheTimeout(rediscache.DefaultTimeout)})
+		return c, client.Close, nil
 	case "memcached", "memcache", "pymemcache":
-		c, err := memcache.Open(s.CacheURL)
+		cfg, err := memcache.ParseURL(s.CacheURL)
+		if err != nil {
+			return nil, nil, fmt.Errorf("CACHE_URL: %w", err)
+		}
+		if cfg.Timeout == 0 { // the URL's timeout= wins
+			cfg.Timeout = s.cacheTimeout(memcache.DefaultTimeout)
+		}
+		c, err := memcache.New(cfg)
 		if err != nil {
 			return nil, nil, fmt.Errorf("CACHE_URL: %w", err)
 		}
@@ -341,5 +369,6 @@ func (s *Settings) Summary() [][2]string {
 		[2]string{"SESSIONKIT_LIFETIME", fmt.Sprint(int64(s.Lifetime / time.Second))},
 		[2]string{"SESSIONKIT_LOCK", yesNo(s.Lock)},
 		[2]string{"SESSIONKIT_MAX_SIZE", fmt.Sprint(s.MaxSize)},
+		[2]string{"SESSIONKIT_STORE_TIMEOUT", s.StoreTimeout.String()},
 	)
 }

@@ -102,6 +102,13 @@ type Settings struct {
 	// MaxSize is SESSIONKIT_MAX_SIZE, the largest encoded session a save
 	// accepts, in bytes (Manager.MaxSize). Default 0: 512 KiB.
 	MaxSize int
+
+	// StoreTimeout is SESSIONKIT_STORE_TIMEOUT: the longest one operation
+	// of a networked store may take before it fails with an error, whole
+	// seconds or a duration such as 1500ms. It bounds the database's
+	// operations (and connecting), and caps the caches' own, shorter
+	// bounds (Redis 1 s, memcached 500 ms). Default 5 seconds.
+	StoreTimeout time.Duration
 }
 
 // Engine names, as SESSION_ENGINE gives them in short form.
@@ -253,6 +260,8 @@ var settings = []setting{
 			s.MaxSize = n
 			return nil
 		}},
+	{env: "SESSIONKIT_STORE_TIMEOUT", flag: "store-timeout", def: "5", usage: "longest a database or cache operation may take before it fails, in seconds or as a duration (1500ms)",
+		apply: func(s *Settings, v string) (err error) { s.StoreTimeout, err = parseTimeout(v); return err }},
 }
 
 // Defaults returns the settings with every default applied: Django's
@@ -306,6 +315,20 @@ func parseSeconds(v string, zeroOK bool) (time.Duration, error) {
 		return 0, errors.New("is too large")
 	}
 	return time.Duration(n) * time.Second, nil
+}
+
+// parseTimeout reads a positive timeout: whole seconds, as Django's
+// settings give durations, or a Go duration such as 1500ms.
+func parseTimeout(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	if d, err := parseSeconds(v, false); err == nil {
+		return d, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, errors.New("is not a timeout; use a positive number of seconds (5) or a duration (1500ms)")
+	}
+	return d, nil
 }
 
 // parseSameSite reads SESSION_COOKIE_SAMESITE: Lax, Strict or None in any

@@ -42,6 +42,7 @@ func TestDefaultsAreDjangos(t *testing.T) {
 		CookieSameSite: "Lax",
 		Serializer:     "django.contrib.sessions.serializers.JSONSerializer",
 		CacheAlias:     "default",
+		StoreTimeout:   5 * time.Second,
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", s, want)
@@ -87,6 +88,10 @@ func TestFlagsOverrideEnvironment(t *testing.T) {
 			func(s Settings) bool { return s.SecretKey == "s3cret" }},
 		{"database url", []string{"--db", "postgres://u@h/db"}, map[string]string{"DATABASE_URL": "sqlite:///x.db"},
 			func(s Settings) bool { return s.DatabaseURL == "postgres://u@h/db" }},
+		{"store timeout in seconds", nil, map[string]string{"SESSIONKIT_STORE_TIMEOUT": "2"},
+			func(s Settings) bool { return s.StoreTimeout == 2*time.Second }},
+		{"store timeout as a duration", []string{"--store-timeout", "1500ms"}, map[string]string{"SESSIONKIT_STORE_TIMEOUT": "2"},
+			func(s Settings) bool { return s.StoreTimeout == 1500*time.Millisecond }},
 		{"an empty variable means unset", nil, map[string]string{"DATABASE_URL": "", "SESSION_ENGINE": ""},
 			func(s Settings) bool { return s.DatabaseURL == DefaultDatabaseURL && s.Engine == "db" }},
 		{"every SESSION_ setting", nil, map[string]string{
@@ -135,6 +140,8 @@ func TestBadSettings(t *testing.T) {
 		{nil, map[string]string{"SESSION_SERIALIZER": "django.contrib.sessions.serializers.PickleSerializer"}, "is not supported"},
 		{nil, map[string]string{"SESSION_CACHE_ALIAS": "sessions"}, `there is one cache, CACHE_URL`},
 		{[]string{"--db", ""}, nil, `--db="" is empty`},
+		{nil, map[string]string{"SESSIONKIT_STORE_TIMEOUT": "0"}, "is not a timeout; use a positive number of seconds"},
+		{[]string{"--store-timeout", "soon"}, nil, `--store-timeout="soon" is not a timeout`},
 	} {
 		_, err := resolve(t, tc.args, tc.env)
 		if err == nil {

@@ -108,4 +108,13 @@
 // The fence record lives in the database store under FenceKey, with a far
 // expiry and no user. It is not a session: this store refuses FenceKey as a
 // session key, and its data, a decimal number, fails any codec.
+//
+// # Deadlines
+//
+// Every write goes to the database store first, so the database store's
+// own deadline bounds it (sqlstore's Config.Timeout, 5 s by default): with
+// the database cut off, Create, Update and Delete fail within it instead of
+// hanging. The cache writes and fence writes that follow a committed
+// database write run detached from the caller's context, under a bound of
+// their own (5 s), and the cache's own timeout applies to each call.
 package cacheddb

@@ -36,5 +36,36 @@
 // Statements are prepared once, on first use. ClearExpired deletes expired
 // rows in bounded batches on the expiry index; Config.CleanupInterval runs
 // it in the background. Migrate (or Config.CreateTable, or the
-// `sessionkit migrate` command) creates the table and indexes.
+// `sessionkit migrate` command) creates the table and indexes, after
+// checking that a table already there fits the layout; Check runs that
+// check alone, to fail at start-up rather than on the first write.
+//
+// # Deadlines and the connection pool
+//
+// Every operation runs under Config.Timeout (default 5 s) of its own,
+// whatever the caller's context says, waiting for a pooled connection
+// included: a database that stops answering — a network cut, a server
+// stuck on a lock — costs a request at most that long and an error wrapping
+// ErrTimeout that says what to check, never a hang. An operation cut off
+// this way may still be applied by the server later (a timed-out UPDATE can
+// land once the network heals); the Manager treats it as failed.
+//
+// Open sets up the pool: at most DefaultMaxConns (10) connections, or
+// ?max_conns=N in the URL; all of them are kept when idle (database/sql
+// keeps 2 by default, so that every burst above 2 requests reconnects) and
+// closed after DefaultConnMaxIdleTime unused; connecting is bounded by
+// connect_timeout (PostgreSQL) or timeout (MySQL), 5 s unless the URL says
+// otherwise. For a *sql.DB you pass to New, do the same yourself:
+//
+//	db.SetMaxOpenConns(10)  // a cap: a stalled database cannot pile up connections
+//	db.SetMaxIdleConns(10)  // = the cap: no reconnecting under load
+//	db.SetConnMaxIdleTime(5 * time.Minute)
+//
+// or call ConfigurePool(db, 10), and set a connect timeout in the DSN. A
+// request beyond the cap waits for a free connection within its deadline.
+//
+// With pgx, a query that its context cuts off also makes pgx send a cancel
+// request on a new connection and keep the old socket for up to 15 s while
+// it closes: during a long outage the server may briefly see more sockets
+// than the cap, though the pool never uses more than the cap at once.
 package sqlstore

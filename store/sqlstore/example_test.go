@@ -125,5 +125,5 @@ func ExampleParseURL() {
 	fmt.Println(src.DSN)
 	// Output:
 	// mysql mysql
-	// app:secret@tcp(db.internal:3306)/sessions?clientFoundRows=true&interpolateParams=true&parseTime=true
+	// app:secret@tcp(db.internal:3306)/sessions?clientFoundRows=true&interpolateParams=true&parseTime=true&timeout=5s
 }

@@ -9,7 +9,9 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // Driver names that Open uses, and the import that registers each.
@@ -44,6 +46,12 @@ type DataSource struct {
 	// Memory reports an in-memory SQLite database, which lives only as
 	// long as one of its connections stays open.
 	Memory bool
+	// Path is the file of an SQLite database ("" for another database or
+	// an in-memory one).
+	Path string
+	// MaxConns is the cap on open connections the URL asks for with
+	// ?max_conns=N, or 0 when it does not (Open then uses DefaultMaxConns).
+	MaxConns int
 }
 
 // ParseURL reads a database URL in the dj-database-url convention that
@@ -57,10 +65,39 @@ type DataSource struct {
 //
 // SQLite databases get WAL journaling, a 5 s busy timeout and
 // synchronous=NORMAL; an in-memory database is shared by all connections of
-// the pool. MySQL connections get parseTime, clientFoundRows and
-// interpolateParams. Query parameters of the URL are passed on to the
-// driver and override these defaults.
+// the pool. MySQL connections get parseTime, clientFoundRows,
+// interpolateParams and a connect timeout (timeout=5s); PostgreSQL ones a
+// connect timeout (connect_timeout=5). Query parameters of the URL are
+// passed on to the driver and override these defaults, except max_conns=N,
+// which is Open's cap on open connections (DataSource.MaxConns; default
+// DefaultMaxConns).
 func ParseURL(rawURL string) (DataSource, error) {
+	// Take max_conns out first: it is the pool's, not the driver's. In a
+	// URL, the first "?" starts the query (a password must escape its own).
+	base, query, hasQuery := strings.Cut(rawURL, "?")
+	maxConns := 0
+	if hasQuery {
+		params, err := url.ParseQuery(query)
+		if err == nil && params.Has("max_conns") {
+			v := params.Get("max_conns")
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return DataSource{}, fmt.Errorf("sqlstore: max_conns=%q in %s: want a whole number of connections, at least 1", v, redact(rawURL))
+			}
+			maxConns = n
+			params.Del("max_conns")
+			rawURL = base
+			if len(params) > 0 {
+				rawURL += "?" + params.Encode()
+			}
+		}
+	}
+	src, err := parseURL(rawURL)
+	src.MaxConns = maxConns
+	return src, err
+}
+
+func parseURL(rawURL string) (DataSource, error) {
 	scheme, rest, ok := strings.Cut(rawURL, "://")
 	if !ok {
 		return DataSource{}, fmt.Errorf("sqlstore: %q is not a database URL; expected e.g. sqlite:///sessions.db, postgres://user@host/db or mysql://user@host/db", redact(rawURL))
@@ -72,6 +109,11 @@ func ParseURL(rawURL string) (DataSource, error) {
 		u, err := url.Parse("postgres://" + rest)
 		if err != nil {
 			return DataSource{}, fmt.Errorf("sqlstore: bad PostgreSQL URL %q: %w", redact(rawURL), urlError(err))
+		}
+		q := u.Query()
+		if !q.Has("connect_timeout") {
+			q.Set("connect_timeout", strconv.Itoa(int(DefaultConnectTimeout/time.Second)))
+			u.RawQuery = q.Encode()
 		}
 		return DataSource{Driver: PostgresDriver, DSN: u.String(), Dialect: Postgres}, nil
 	case "mysql", "mariadb":
@@ -117,7 +159,7 @@ func parseSQLiteURL(rest string) (DataSource, error) {
 	// A file: URI, so that SQLite's own URI parameters work too; only the
 	// characters that end or escape a URI path need escaping.
 	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(p)
-	return DataSource{Driver: SQLiteDriver, DSN: "file:" + esc + "?" + params.Encode(), Dialect: SQLite}, nil
+	return DataSource{Driver: SQLiteDriver, DSN: "file:" + esc + "?" + params.Encode(), Dialect: SQLite, Path: p}, nil
 }
 
 // addPragma adds _pragma=name(value) unless the URL sets that pragma itself.
@@ -174,6 +216,9 @@ func parseMySQLURL(rawURL, rest string) (DataSource, error) {
 		"clientFoundRows": "true",
 		// One round trip for statements that are not prepared.
 		"interpolateParams": "true",
+		// Connecting, which a request's context does not bound when the
+		// pool opens a connection in the background.
+		"timeout": DefaultConnectTimeout.String(),
 	} {
 		if !params.Has(k) {
 			params.Set(k, v)
@@ -207,11 +252,15 @@ func redact(rawURL string) string {
 }
 
 // Open connects to the database named by a URL (see ParseURL), checks that
-// it answers, and returns a Store that owns the connection pool: Close
-// closes it. The driver must be registered by a blank import in the
-// program (this package imports none, so that a SQLite user does not
-// compile PostgreSQL's driver); Open's error names the import to add.
-// Config.Dialect, if set, must agree with the URL.
+// it answers (within Config.Timeout), and returns a Store that owns the
+// connection pool: Close closes it. The pool is set up by ConfigurePool
+// with the URL's max_conns (default DefaultMaxConns, 10): at most that many
+// connections, all kept open when idle. A missing SQLite file is created
+// readable and writable by its owner only (0600); SQLite gives its -wal and
+// -shm files the same mode. The driver must be registered by a blank
+// import in the program (this package imports none, so that a SQLite user
+// does not compile PostgreSQL's driver); Open's error names the import to
+// add. Config.Dialect, if set, must agree with the URL.
 func Open(ctx context.Context, rawURL string, cfg Config) (*Store, error) {
 	return open(ctx, rawURL, cfg, sql.Drivers())
 }
@@ -235,19 +284,44 @@ func open(ctx context.Context, rawURL string, cfg Config, drivers []string) (*St
 	if _, err := cfg.check(); err != nil {
 		return nil, err
 	}
+	if src.Path != "" {
+		if err := createPrivate(src.Path); err != nil {
+			return nil, err
+		}
+	}
 	db, err := sql.Open(src.Driver, src.DSN)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: open %s: %w", redact(rawURL), err)
 	}
+	maxConns := src.MaxConns
+	if maxConns == 0 {
+		maxConns = DefaultMaxConns
+	}
+	if src.Memory {
+		maxConns++ // the connection that holds the database open does no work
+	}
+	ConfigurePool(db, maxConns)
+	timeout := cfg.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	pctx, cancel := ctx, context.CancelFunc(func() {})
+	if timeout > 0 {
+		pctx, cancel = context.WithTimeout(ctx, timeout)
+	}
+	defer cancel()
 	var pin *sql.Conn
 	if src.Memory {
 		// The database vanishes when its last connection closes; hold one.
-		pin, err = db.Conn(ctx)
+		pin, err = db.Conn(pctx)
 	} else {
-		err = db.PingContext(ctx)
+		err = db.PingContext(pctx)
 	}
 	if err != nil {
 		db.Close()
+		if ctx.Err() == nil && pctx.Err() != nil {
+			return nil, &timeoutError{op: "connect to " + redact(rawURL), timeout: timeout, err: err}
+		}
 		return nil, fmt.Errorf("sqlstore: connect to %s: %w", redact(rawURL), err)
 	}
 	s, err := New(db, cfg)
@@ -260,6 +334,20 @@ func open(ctx context.Context, rawURL string, cfg Config, drivers []string) (*St
 	}
 	s.ownDB, s.pin = true, pin
 	return s, nil
+}
+
+// createPrivate creates the SQLite file path, empty and with mode 0600, if
+// it does not exist, so that SQLite (which gives -wal and -shm files the
+// mode of the database) never creates any of them readable by others.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case err == nil:
+		return f.Close()
+	case errors.Is(err, os.ErrExist):
+		return nil
+	}
+	return fmt.Errorf("sqlstore: create the SQLite database file: %w; check that its directory exists and is writable", err)
 }
 
 // OpenEnv is Open with the URL in the DATABASE_URL environment variable.

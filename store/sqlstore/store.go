@@ -38,7 +38,16 @@ var (
 	// ErrNoDriver: Open found no database/sql driver registered under the
 	// name the URL needs.
 	ErrNoDriver = errors.New("sqlstore: database/sql driver not registered")
+	// ErrTimeout: the database did not answer within Config.Timeout. The
+	// error that wraps it also wraps context.DeadlineExceeded.
+	ErrTimeout = errors.New("sqlstore: the database did not answer in time")
+	// ErrTableMismatch: the session table exists but its columns are not
+	// those of the layout the store uses (Check, Migrate).
+	ErrTableMismatch = errors.New("sqlstore: the session table does not match the layout")
 )
+
+// DefaultTimeout is the Config.Timeout used when it is zero.
+const DefaultTimeout = 5 * time.Second
 
 // Config configures a Store. The zero value is usable: the native layout in
 // table "sessionkit_session", with the dialect detected from the driver.
@@ -77,6 +86,15 @@ type Config struct {
 	// Default: DefaultClearBatchSize (1000).
 	ClearBatchSize int
 
+	// Timeout bounds each operation of the store (Load, Create, Update,
+	// Delete, each batch of ClearExpired, the per-user methods, Migrate and
+	// Check), waiting for a connection included, whatever the caller's
+	// context says: a database that stops answering costs a request at most
+	// this long and an error wrapping ErrTimeout, never a hang. A caller's
+	// earlier deadline still wins. Default DefaultTimeout (5 s); a negative
+	// value means no bound of the store's own.
+	Timeout time.Duration
+
 	// Logger receives warnings, such as a failed background cleanup.
 	// Default: slog.Default().
 	Logger *slog.Logger
@@ -99,6 +117,7 @@ type Store struct {
 	queries queries
 	batch   int
 	create  bool
+	timeout time.Duration // <= 0: none
 	logger  *slog.Logger
 	now     func() time.Time
 
@@ -107,7 +126,9 @@ type Store struct {
 	ownDB bool
 	pin   *sql.Conn
 
-	initMu sync.Mutex
+	// initMu is a lock that a caller can stop waiting for when its
+	// context ends: a channel holding one token.
+	initMu chan struct{}
 	stmts  atomic.Pointer[statements]
 	closed atomic.Bool
 
@@ -147,7 +168,11 @@ var (
 // database held open by a connection of its own; for go-sql-driver/mysql,
 // clientFoundRows=true (without it an UPDATE that rewrites identical values
 // costs a second round trip to tell "unchanged" from "gone") and
-// interpolateParams=true.
+// interpolateParams=true. Set up its pool as Open does, with
+// ConfigurePool(db, 10) or SetMaxOpenConns, SetMaxIdleConns (the same
+// number) and SetConnMaxIdleTime, and give the DSN a connect timeout (see
+// the package documentation); Config.Timeout bounds each operation either
+// way.
 func New(db *sql.DB, cfg Config) (*Store, error) {
 	if db == nil {
 		return nil, errors.New("sqlstore: New needs a *sql.DB, got nil")
@@ -170,8 +195,13 @@ func New(db *sql.DB, cfg Config) (*Store, error) {
 		layout:  nativeLayout,
 		batch:   cfg.ClearBatchSize,
 		create:  cfg.CreateTable,
+		timeout: cfg.Timeout,
 		logger:  cfg.Logger,
 		now:     cfg.Now,
+		initMu:  make(chan struct{}, 1),
+	}
+	if s.timeout == 0 {
+		s.timeout = DefaultTimeout
 	}
 	if s.django {
 		s.layout = djangoLayout
@@ -224,8 +254,12 @@ func (s *Store) statements(ctx context.Context) (*statements, error) {
 	if st := s.stmts.Load(); st != nil {
 		return st, nil
 	}
-	s.initMu.Lock()
-	defer s.initMu.Unlock()
+	select {
+	case s.initMu <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-s.initMu }()
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}
@@ -314,16 +348,18 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	if !sessionkit.ValidKey(key) {
 		return sessionkit.Record{}, invalidKey("load")
 	}
-	st, err := s.statements(ctx)
+	tctx, cancel := s.bound(ctx)
+	defer cancel()
+	st, err := s.statements(tctx)
 	if err != nil {
-		return sessionkit.Record{}, err
+		return sessionkit.Record{}, s.fail(ctx, tctx, "", err)
 	}
 	var (
 		rec sessionkit.Record
 		exp = expiryScanner{dialect: s.dialect}
 		uid sql.NullString
 	)
-	row := st.load.QueryRowContext(ctx, s.storedKey(key), s.encodeTime(s.clock(ctx)))
+	row := st.load.QueryRowContext(tctx, s.storedKey(key), s.encodeTime(s.clock(ctx)))
 	if s.django {
 		err = row.Scan(&rec.Data, &exp)
 	} else {
@@ -333,7 +369,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	case errors.Is(err, sql.ErrNoRows):
 		return sessionkit.Record{}, sessionkit.ErrNotFound
 	case err != nil:
-		return sessionkit.Record{}, fmt.Errorf("sqlstore: load session: %w", err)
+		return sessionkit.Record{}, s.fail(ctx, tctx, "load session", err)
 	}
 	rec.Expiry = exp.t
 	rec.UserID = uid.String
@@ -350,16 +386,18 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 	if err != nil {
 		return "", err
 	}
-	st, err := s.statements(ctx)
+	tctx, cancel := s.bound(ctx)
+	defer cancel()
+	st, err := s.statements(tctx)
 	if err != nil {
-		return "", err
+		return "", s.fail(ctx, tctx, "", err)
 	}
-	res, err := st.create.ExecContext(ctx, args...)
+	res, err := st.create.ExecContext(tctx, args...)
 	if err != nil {
 		if isDuplicateKey(err) {
 			return "", sessionkit.ErrKeyExists
 		}
-		return "", fmt.Errorf("sqlstore: create session: %w", err)
+		return "", s.fail(ctx, tctx, "create session", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -382,16 +420,18 @@ func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (
 	if err != nil {
 		return "", err
 	}
-	st, err := s.statements(ctx)
+	tctx, cancel := s.bound(ctx)
+	defer cancel()
+	st, err := s.statements(tctx)
 	if err != nil {
-		return "", err
+		return "", s.fail(ctx, tctx, "", err)
 	}
 	stored := args[0]
 	copy(args, args[1:])
 	args[len(args)-1] = stored
-	res, err := st.update.ExecContext(ctx, args...)
+	res, err := st.update.ExecContext(tctx, args...)
 	if err != nil {
-		return "", fmt.Errorf("sqlstore: update session: %w", err)
+		return "", s.fail(ctx, tctx, "update session", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -402,12 +442,12 @@ func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (
 		// connection sets clientFoundRows (Open does): an UPDATE that
 		// rewrites identical values reports 0. Ask whether the row exists.
 		var one int
-		err := st.exists.QueryRowContext(ctx, stored).Scan(&one)
+		err := st.exists.QueryRowContext(tctx, stored).Scan(&one)
 		switch {
 		case err == nil:
 			n = 1
 		case !errors.Is(err, sql.ErrNoRows):
-			return "", fmt.Errorf("sqlstore: update session: %w", err)
+			return "", s.fail(ctx, tctx, "update session", err)
 		}
 	}
 	if n == 0 {
@@ -421,12 +461,14 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if !sessionkit.ValidKey(key) {
 		return invalidKey("delete")
 	}
-	st, err := s.statements(ctx)
+	tctx, cancel := s.bound(ctx)
+	defer cancel()
+	st, err := s.statements(tctx)
 	if err != nil {
-		return err
+		return s.fail(ctx, tctx, "", err)
 	}
-	if _, err := st.delete.ExecContext(ctx, s.storedKey(key)); err != nil {
-		return fmt.Errorf("sqlstore: delete session: %w", err)
+	if _, err := st.delete.ExecContext(tctx, s.storedKey(key)); err != nil {
+		return s.fail(ctx, tctx, "delete session", err)
 	}
 	return nil
 }
@@ -435,31 +477,52 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // many it removed. It deletes at most Config.ClearBatchSize rows per
 // statement, found through the expiry index, and repeats until a batch
 // comes back short, so no single statement holds locks for long. Rows that
-// expire while it runs are left for the next call.
+// expire while it runs are left for the next call. Each batch runs under
+// Config.Timeout of its own, and ctx is checked between batches: a
+// cancelled ctx stops the loop and reports what was removed so far.
 //
 // Like Django's clear_expired, it removes rows with expiry < now; Load
 // already ignores rows with expiry <= now.
 func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
-	st, err := s.statements(ctx)
+	tctx, cancel := s.bound(ctx)
+	st, err := s.statements(tctx)
+	if err != nil {
+		err = s.fail(ctx, tctx, "", err)
+	}
+	cancel()
 	if err != nil {
 		return 0, err
 	}
 	now := s.encodeTime(s.clock(ctx))
 	var total int64
 	for {
-		res, err := st.clear.ExecContext(ctx, now, s.batch)
-		if err != nil {
-			return total, fmt.Errorf("sqlstore: clear expired sessions (%d removed so far): %w", total, err)
+		if err := ctx.Err(); err != nil {
+			return total, fmt.Errorf("sqlstore: clear expired sessions stopped (%d removed so far): %w", total, err)
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return total, fmt.Errorf("sqlstore: clear expired sessions: %w", err)
-		}
+		n, err := s.clearBatch(ctx, st, now)
 		total += n
+		if err != nil {
+			return total, err
+		}
 		if n < int64(s.batch) {
 			return total, nil
 		}
 	}
+}
+
+// clearBatch runs one DELETE of ClearExpired under the store's deadline.
+func (s *Store) clearBatch(ctx context.Context, st *statements, now any) (int64, error) {
+	tctx, cancel := s.bound(ctx)
+	defer cancel()
+	res, err := st.clear.ExecContext(tctx, now, s.batch)
+	if err != nil {
+		return 0, s.fail(ctx, tctx, "clear expired sessions", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, s.fail(ctx, tctx, "clear expired sessions", err)
+	}
+	return n, nil
 }
 
 // errNoUserColumn is returned by the per-user methods in Django mode.
@@ -475,12 +538,14 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.S
 	if userID == "" {
 		return nil, nil
 	}
-	if _, err := s.statements(ctx); err != nil {
-		return nil, err
+	tctx, cancel := s.bound(ctx)
+	defer cancel()
+	if _, err := s.statements(tctx); err != nil {
+		return nil, s.fail(ctx, tctx, "", err)
 	}
-	rows, err := s.db.QueryContext(ctx, s.queries.userSessions, userID, s.encodeTime(s.clock(ctx)))
+	rows, err := s.db.QueryContext(tctx, s.queries.userSessions, userID, s.encodeTime(s.clock(ctx)))
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list user sessions: %w", err)
+		return nil, s.fail(ctx, tctx, "list user sessions", err)
 	}
 	defer rows.Close()
 	var infos []sessionkit.SessionInfo
@@ -496,7 +561,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.S
 		infos = append(infos, info)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlstore: list user sessions: %w", err)
+		return nil, s.fail(ctx, tctx, "list user sessions", err)
 	}
 	return infos, nil
 }
@@ -511,16 +576,18 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepKey string) 
 	if userID == "" {
 		return 0, nil
 	}
-	if _, err := s.statements(ctx); err != nil {
-		return 0, err
+	tctx, cancel := s.bound(ctx)
+	defer cancel()
+	if _, err := s.statements(tctx); err != nil {
+		return 0, s.fail(ctx, tctx, "", err)
 	}
 	keep := "" // matches no stored hash
 	if keepKey != "" {
 		keep = sessionkit.KeyHash(keepKey)
 	}
-	res, err := s.db.ExecContext(ctx, s.queries.deleteUser, userID, keep)
+	res, err := s.db.ExecContext(tctx, s.queries.deleteUser, userID, keep)
 	if err != nil {
-		return 0, fmt.Errorf("sqlstore: delete user sessions: %w", err)
+		return 0, s.fail(ctx, tctx, "delete user sessions", err)
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -534,7 +601,23 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepKey string) 
 // sessions.0001_initial migration creates, so Django (which records
 // migrations separately) can be pointed at the table, or `manage.py migrate
 // --fake-initial` can adopt it.
+//
+// A table that exists already is checked first (see Check): one whose
+// columns do not fit the layout is an error wrapping ErrTableMismatch, and
+// nothing is changed.
 func (s *Store) Migrate(ctx context.Context) error {
+	tctx, cancel := s.bound(ctx)
+	defer cancel()
+	if err := s.migrate(tctx); err != nil {
+		return s.fail(ctx, tctx, "", err)
+	}
+	return nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.check(ctx); err != nil {
+		return err
+	}
 	ddl := s.dialect.ddl(s.table, s.django)
 	wrap := func(err error) error {
 		return fmt.Errorf("sqlstore: create table %s: %w", s.dialect.qualified(s.table), err)
@@ -605,12 +688,12 @@ func (s *Store) Close() error {
 			s.stopJanitor()
 			<-s.janitorDone
 		}
-		s.initMu.Lock()
+		s.initMu <- struct{}{}
 		s.closed.Store(true)
 		if st := s.stmts.Swap(nil); st != nil {
 			st.close()
 		}
-		s.initMu.Unlock()
+		<-s.initMu
 		var errs []error
 		if s.pin != nil {
 			errs = append(errs, s.pin.Close())

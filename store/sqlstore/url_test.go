@@ -31,12 +31,16 @@ func TestParseURL(t *testing.T) {
 		// The URL's own pragmas win over the defaults.
 		{"sqlite:///x.db?_pragma=journal_mode(DELETE)&_txlock=immediate", "sqlite",
 			"file:x.db?_pragma=journal_mode%28DELETE%29&_pragma=busy_timeout%285000%29&_pragma=synchronous%28NORMAL%29&_txlock=immediate", sqlstore.SQLite},
-		{"postgres://user:pw@db.internal:5432/app?sslmode=disable", "pgx", "postgres://user:pw@db.internal:5432/app?sslmode=disable", sqlstore.Postgres},
-		{"postgresql://user@localhost/app", "pgx", "postgres://user@localhost/app", sqlstore.Postgres},
-		{"pgsql://user@localhost/app", "pgx", "postgres://user@localhost/app", sqlstore.Postgres},
-		{"mysql://user:p%40ss@db.internal:3307/app", "mysql", "user:p@ss@tcp(db.internal:3307)/app?clientFoundRows=true&interpolateParams=true&parseTime=true", sqlstore.MySQL},
-		{"mariadb://root@localhost/test?parseTime=false&charset=utf8", "mysql", "root@tcp(localhost:3306)/test?charset=utf8&clientFoundRows=true&interpolateParams=true&parseTime=false", sqlstore.MySQL},
-		{"mysql://root@%2Frun%2Fmysqld%2Fmysqld.sock/test", "mysql", "root@unix(/run/mysqld/mysqld.sock)/test?clientFoundRows=true&interpolateParams=true&parseTime=true", sqlstore.MySQL},
+		{"postgres://user:pw@db.internal:5432/app?sslmode=disable", "pgx", "postgres://user:pw@db.internal:5432/app?connect_timeout=5&sslmode=disable", sqlstore.Postgres},
+		{"postgresql://user@localhost/app", "pgx", "postgres://user@localhost/app?connect_timeout=5", sqlstore.Postgres},
+		{"pgsql://user@localhost/app", "pgx", "postgres://user@localhost/app?connect_timeout=5", sqlstore.Postgres},
+		{"mysql://user:p%40ss@db.internal:3307/app", "mysql", "user:p@ss@tcp(db.internal:3307)/app?clientFoundRows=true&interpolateParams=true&parseTime=true&timeout=5s", sqlstore.MySQL},
+		{"mariadb://root@localhost/test?parseTime=false&charset=utf8", "mysql", "root@tcp(localhost:3306)/test?charset=utf8&clientFoundRows=true&interpolateParams=true&parseTime=false&timeout=5s", sqlstore.MySQL},
+		// The URL's connect timeout wins; max_conns is the pool's, not the driver's.
+		{"postgres://u@h/app?connect_timeout=2&max_conns=20", "pgx", "postgres://u@h/app?connect_timeout=2", sqlstore.Postgres},
+		{"mysql://u@h/app?max_conns=3&timeout=1s", "mysql", "u@tcp(h:3306)/app?clientFoundRows=true&interpolateParams=true&parseTime=true&timeout=1s", sqlstore.MySQL},
+		{"sqlite:///x.db?max_conns=4", "sqlite", "file:x.db?" + sqlitePragmas, sqlstore.SQLite},
+		{"mysql://root@%2Frun%2Fmysqld%2Fmysqld.sock/test", "mysql", "root@unix(/run/mysqld/mysqld.sock)/test?clientFoundRows=true&interpolateParams=true&parseTime=true&timeout=5s", sqlstore.MySQL},
 	} {
 		src, err := sqlstore.ParseURL(tc.url)
 		if err != nil {
@@ -60,10 +64,17 @@ func TestParseURL(t *testing.T) {
 	for _, u := range []string{
 		"", "sessions.db", "/abs/path.db", "redis://localhost:6379", "oracle://x",
 		"sqlite://relative.db", "sqlite:///", "postgres://%zz", "mysql://%zz",
+		"postgres://u@h/db?max_conns=0", "mysql://u@h/db?max_conns=many",
 	} {
 		if src, err := sqlstore.ParseURL(u); err == nil {
 			t.Errorf("ParseURL(%q) = %+v, want an error", u, src)
 		}
+	}
+	if src, err := sqlstore.ParseURL("postgres://u@h/db?max_conns=20"); err != nil || src.MaxConns != 20 {
+		t.Errorf("max_conns=20: MaxConns %d, err %v; want 20", src.MaxConns, err)
+	}
+	if src, err := sqlstore.ParseURL("sqlite:////abs/s.db"); err != nil || src.MaxConns != 0 || src.Path != "/abs/s.db" {
+		t.Errorf("sqlite:////abs/s.db: %+v, %v; want Path /abs/s.db and MaxConns 0", src, err)
 	}
 	// Errors never show a password.
 	if _, err := sqlstore.ParseURL("postgres://user:hunter2@%zz/db"); err == nil || strings.Contains(err.Error(), "hunter2") {
@@ -152,5 +163,22 @@ func TestOpenErrors(t *testing.T) {
 	}
 	if _, err := sqlstore.Open(ctx, "bogus://x", sqlstore.Config{}); err == nil || errors.Is(err, sqlstore.ErrNoDriver) {
 		t.Errorf("Open of an unknown scheme = %v", err)
+	}
+}
+
+// TestMemoryDatabaseWithOneConnection: the connection that keeps an
+// in-memory database alive does not count against max_conns.
+func TestMemoryDatabaseWithOneConnection(t *testing.T) {
+	s, err := sqlstore.Open(t.Context(), "sqlite://:memory:?max_conns=1", sqlstore.Config{CreateTable: true, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	key := sessionkit.NewKey()
+	if _, err := s.Create(t.Context(), key, sessionkit.Record{Data: []byte("x"), Expiry: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatalf("Create with max_conns=1: %v", err)
+	}
+	if _, err := s.Load(t.Context(), key); err != nil {
+		t.Fatalf("Load with max_conns=1: %v", err)
 	}
 }
