@@ -113,7 +113,7 @@ func TestMigrateRefusesIncompatibleTable(t *testing.T) {
 // table at start and exits with what to run, instead of answering 500 to
 // every write.
 func TestServeRefusesIncompatibleTable(t *testing.T) {
-	t.Setenv("SECRET_KEY", "serve-startup-test-key")
+	t.Setenv("SECRET_KEY", "serve-startup-test-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG")
 	t.Chdir(t.TempDir())
 	for name, dbURL := range sqlDatabases(t) {
 		t.Run(name, func(t *testing.T) {
@@ -135,7 +135,7 @@ func TestServeRefusesIncompatibleTable(t *testing.T) {
 // its -wal and -shm files, are readable by their owner only, whatever the
 // umask: in Django mode they hold raw session keys.
 func TestServeDatabaseFilesArePrivate(t *testing.T) {
-	t.Setenv("SECRET_KEY", "serve-startup-test-key")
+	t.Setenv("SECRET_KEY", "serve-startup-test-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG")
 	dir := t.TempDir()
 	t.Chdir(dir)
 	db := filepath.Join(dir, "sessionkit.db")

@@ -53,13 +53,27 @@ func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc)
 // the error says so and wraps ErrTimeout and context.DeadlineExceeded;
 // otherwise err is wrapped with op, or returned as it is when op is "".
 func (s *Store) fail(parent, bounded context.Context, op string, err error) error {
-	if s.timeout > 0 && parent.Err() == nil && errors.Is(bounded.Err(), context.DeadlineExceeded) {
+	if s.cutOff(parent, bounded) {
 		return &timeoutError{op: op, timeout: s.timeout, err: err}
 	}
 	if op == "" {
 		return err
 	}
 	return fmt.Errorf("sqlstore: %s: %w", op, err)
+}
+
+// cutOff reports whether the store's own deadline ended the operation. A
+// driver's dial can fail with its own i/o timeout an instant before the
+// context notices the same deadline, so the clock decides too.
+func (s *Store) cutOff(parent, bounded context.Context) bool {
+	if s.timeout <= 0 || parent.Err() != nil {
+		return false
+	}
+	if errors.Is(bounded.Err(), context.DeadlineExceeded) {
+		return true
+	}
+	dl, ok := bounded.Deadline()
+	return ok && !time.Now().Before(dl)
 }
 
 // timeoutError is an operation that the store's deadline cut off.
