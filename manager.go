@@ -53,6 +53,14 @@ type Manager struct {
 	CookieSameSite http.SameSite
 	// CookiePartitioned adds the Partitioned attribute (CHIPS).
 	CookiePartitioned bool
+	// Header, beyond Django, carries the session key in a request header
+	// instead of the cookie, for API and mobile clients: "X-Session-Token",
+	// say, or "Authorization" for "Authorization: Bearer <key>". The
+	// response carries the same header with the key whenever the cookie
+	// would be set (a new or cycled key, a save), and with an empty value
+	// when the session ended (Flush). The cookie settings do not apply;
+	// the store and every other rule do.
+	Header string
 	// SaveEveryRequest is SESSION_SAVE_EVERY_REQUEST.
 	SaveEveryRequest bool
 	// ExpireAtBrowserClose is SESSION_EXPIRE_AT_BROWSER_CLOSE.

@@ -91,7 +91,7 @@ func (m *Manager) middleware(next http.Handler, exclusive bool) http.Handler {
 		panic(fmt.Sprintf("sessionkit: %T cannot lock sessions (it is not a Locker), so it cannot serve exclusive requests", m.Store))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		value, hadCookie := cookies.Lookup(r, m.cookieName())
+		value, hadCookie := m.requestKey(r)
 		// One allocation for the session and the writer that commits it.
 		st := &requestState{}
 		s, sw := &st.session, &st.writer
@@ -303,13 +303,17 @@ func (w *responseWriter) applyLocked(code int) error {
 	}
 	h := w.ResponseWriter.Header()
 	if w.hadCookie && s.isEmptyLocked() {
-		addVary(h)
+		addVary(h, m.varyOn())
+		if m.Header != "" {
+			h.Set(m.Header, "") // the client drops its token
+			return nil
+		}
 		return cookies.Delete(w.ResponseWriter, m.cookieName(), cookies.DeleteOptions{
 			Path: m.cookiePath(), Domain: m.CookieDomain, SameSite: m.sameSite(),
 		})
 	}
 	if s.accessed {
-		addVary(h)
+		addVary(h, m.varyOn())
 	}
 	var now time.Time // read once, and only when needed: the clock is not free
 	if m.IdleTimeout > 0 {
@@ -335,6 +339,28 @@ func (w *responseWriter) applyLocked(code int) error {
 		}
 	}
 	w.mods = s.mods
+	if m.Header != "" {
+		token := s.key
+		if isAuthorization(m.Header) {
+			token = "Bearer " + token
+		}
+		h.Set(m.Header, token)
+	} else if err := m.setCookie(w.ResponseWriter, s, now); err != nil {
+		return err
+	}
+	addVary(h, m.varyOn())
+	// Canonical keys, indexed directly: Get and Set would canonicalize
+	// them again on every response.
+	if !m.AllowCaching {
+		if cc := h["Cache-Control"]; len(cc) == 0 || cc[0] == "" {
+			h["Cache-Control"] = []string{"no-store"}
+		}
+	}
+	return nil
+}
+
+// setCookie sets the session cookie for s as of now. s.mu is held.
+func (m *Manager) setCookie(w http.ResponseWriter, s *Session, now time.Time) error {
 	opts := cookies.Options{
 		Path:        m.cookiePath(),
 		Domain:      m.CookieDomain,
@@ -353,18 +379,34 @@ func (w *responseWriter) applyLocked(code int) error {
 			opts.ExpiresRaw = cookies.HTTPDate(now.Add(age))
 		}
 	}
-	if err := cookies.SetAt(w.ResponseWriter, m.cookieName(), s.key, opts, now); err != nil {
-		return err
+	return cookies.SetAt(w, m.cookieName(), s.key, opts, now)
+}
+
+// requestKey returns the session key the request carries, from the
+// cookie, or from Manager.Header when that is set.
+func (m *Manager) requestKey(r *http.Request) (string, bool) {
+	if m.Header == "" {
+		return cookies.Lookup(r, m.cookieName())
 	}
-	addVary(h)
-	// Canonical keys, indexed directly: Get and Set would canonicalize
-	// them again on every response.
-	if !m.AllowCaching {
-		if cc := h["Cache-Control"]; len(cc) == 0 || cc[0] == "" {
-			h["Cache-Control"] = []string{"no-store"}
+	v := r.Header.Get(m.Header)
+	if isAuthorization(m.Header) {
+		scheme, token, ok := strings.Cut(v, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return "", false
 		}
+		v = strings.TrimSpace(token)
 	}
-	return nil
+	return v, v != ""
+}
+
+func isAuthorization(header string) bool { return strings.EqualFold(header, "Authorization") }
+
+// varyOn is the request header that carries the session.
+func (m *Manager) varyOn() string {
+	if m.Header != "" {
+		return http.CanonicalHeaderKey(m.Header)
+	}
+	return "Cookie"
 }
 
 // finish runs after the handler returned: it commits a response the handler
@@ -412,16 +454,16 @@ func (m *Manager) sameSite() string {
 	return ""
 }
 
-// addVary adds "Cookie" to the Vary header unless it is there already
+// addVary adds field to the Vary header unless it is there already
 // (Django's patch_vary_headers).
-func addVary(h http.Header) {
+func addVary(h http.Header, field string) {
 	for _, v := range h["Vary"] {
 		for f := range strings.SplitSeq(v, ",") {
 			f = strings.TrimSpace(f)
-			if f == "*" || strings.EqualFold(f, "Cookie") {
+			if f == "*" || strings.EqualFold(f, field) {
 				return
 			}
 		}
 	}
-	h["Vary"] = append(h["Vary"], "Cookie")
+	h["Vary"] = append(h["Vary"], field)
 }

@@ -72,6 +72,7 @@ func (s *Settings) Open(ctx context.Context, log *slog.Logger) (*sessionkit.Mana
 		Lifetime:               s.Lifetime,
 		MaxSize:                s.MaxSize,
 		Exclusive:              s.Lock,
+		Header:                 s.Header,
 		Logger:                 log,
 	}
 	// The signed-cookie store signs by itself and takes the JSON codec; the
@@ -367,6 +368,7 @@ func (s *Settings) Summary() [][2]string {
 		[2]string{"SESSION_EXPIRE_AT_BROWSER_CLOSE", yesNo(s.ExpireAtBrowserClose)},
 		[2]string{"SESSIONKIT_IDLE_TIMEOUT", fmt.Sprint(int64(s.IdleTimeout / time.Second))},
 		[2]string{"SESSIONKIT_LIFETIME", fmt.Sprint(int64(s.Lifetime / time.Second))},
+		[2]string{"SESSIONKIT_HEADER", s.Header},
 		[2]string{"SESSIONKIT_LOCK", yesNo(s.Lock)},
 		[2]string{"SESSIONKIT_MAX_SIZE", fmt.Sprint(s.MaxSize)},
 		[2]string{"SESSIONKIT_STORE_TIMEOUT", s.StoreTimeout.String()},

@@ -96,6 +96,10 @@ type Settings struct {
 	// Lifetime is SESSIONKIT_LIFETIME in whole seconds, beyond Django: the
 	// longest a session lives however active it is. Default 0 (off).
 	Lifetime time.Duration
+	// Header is SESSIONKIT_HEADER: a request header that carries the
+	// session key instead of the cookie ("X-Session-Token", or
+	// "Authorization" for Bearer tokens). Default "": the cookie.
+	Header string
 	// Lock is SESSIONKIT_LOCK: every request holds its session exclusively
 	// (Manager.Exclusive). Default false: concurrent saves merge.
 	Lock bool
@@ -249,6 +253,14 @@ var settings = []setting{
 		apply: func(s *Settings, v string) (err error) { s.IdleTimeout, err = parseSeconds(v, true); return err }},
 	{env: "SESSIONKIT_LIFETIME", flag: "lifetime", def: "0", usage: "expire sessions this many seconds after they began, however active (0: off)",
 		apply: func(s *Settings, v string) (err error) { s.Lifetime, err = parseSeconds(v, true); return err }},
+	{env: "SESSIONKIT_HEADER", flag: "header", def: "", usage: "carry the session key in this request/response header instead of the cookie (X-Session-Token, or Authorization for Bearer tokens)",
+		apply: func(s *Settings, v string) error {
+			if v != "" && !validHeaderName(v) {
+				return fmt.Errorf("is not an HTTP header name (got %q)", v)
+			}
+			s.Header = v
+			return nil
+		}},
 	{env: "SESSIONKIT_LOCK", flag: "lock", def: "false", isBool: true, usage: "one request at a time per session (for read-modify-write of one key)",
 		apply: func(s *Settings, v string) (err error) { s.Lock, err = parseBool(v); return err }},
 	{env: "SESSIONKIT_MAX_SIZE", flag: "max-size", def: "0", usage: "refuse to save sessions larger than this many bytes, encoded (0: 512 KiB)",
@@ -444,4 +456,14 @@ func (f *Flags) Settings(lookupEnv func(string) (string, bool)) (Settings, error
 		}
 	}
 	return s, nil
+}
+
+// validHeaderName reports whether v is an HTTP field name (a token).
+func validHeaderName(v string) bool {
+	for _, c := range []byte(v) {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return v != ""
 }
