@@ -293,3 +293,26 @@ func TestUnencodableValue(t *testing.T) {
 		t.Errorf("log %q does not name an encoding problem", logs.String())
 	}
 }
+
+// TestAgesAgreeWithTheCookie: with an idle timeout, what ExpiryAge and
+// ExpiryDate report is what the cookie says.
+func TestAgesAgreeWithTheCookie(t *testing.T) {
+	now := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	m := &sessionkit.Manager{Store: &memstore.Store{}, CookieAge: 30 * 24 * time.Hour, IdleTimeout: time.Hour,
+		Now: func() time.Time { return now }}
+	var age time.Duration
+	var date time.Time
+	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := sessionkit.FromRequest(r)
+		s.Set("a", 1)
+		age, date = s.ExpiryAge(), s.ExpiryDate()
+	}))
+	res := do(t, h, "")
+	var maxAge int
+	for _, c := range res.Cookies() {
+		maxAge = c.MaxAge
+	}
+	if age != time.Hour || !date.Equal(now.Add(time.Hour)) || maxAge != 3600 {
+		t.Errorf("ExpiryAge %v, ExpiryDate %v, cookie Max-Age %d; want 1h, now+1h, 3600", age, date, maxAge)
+	}
+}

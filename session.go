@@ -490,19 +490,23 @@ func (s *Session) ResetExpiry() {
 
 // ExpiryAge returns how long the session lives from now (Django's
 // get_expiry_age): the SetExpiry value, the time left until SetExpiryAt's
-// date (floored to whole seconds), or the Manager's CookieAge.
+// date (floored to whole seconds), or the Manager's CookieAge — shortened,
+// as the cookie's Max-Age is, by an IdleTimeout or Lifetime that ends it
+// sooner.
 func (s *Session) ExpiryAge() time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.m.expiryAge(s.loadLocked(), s.m.now())
+	s.loadLocked()
+	return s.m.cookieMaxAge(s, s.m.now())
 }
 
 // ExpiryDate returns when the session expires if it is saved now (Django's
-// get_expiry_date).
+// get_expiry_date), brought forward like ExpiryAge.
 func (s *Session) ExpiryDate() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.m.expiryDate(s.loadLocked(), s.m.now())
+	s.loadLocked()
+	return s.m.recordExpiry(s, s.m.now())
 }
 
 // ExpiresAtBrowserClose reports whether the cookie is a browser-session

@@ -44,9 +44,10 @@
 // (sessionid) is refused by a store for another (admin_sessionid) even
 // under the same secret. Random 192-bit nonces do not repeat in any number
 // of values a key will seal, so a key needs no rotation for that reason.
-// Record.Expiry is sealed inside and enforced by Load, unlike Django; so
-// is Config.MaxAge, counted from when the value was issued, which bounds
-// the life of any cookie whatever expiry the session asked for. The key
+// Record.Expiry — the Manager's: its CookieAge or the session's own
+// SetExpiry — is sealed inside and enforced by Load, unlike Django; so is
+// Config.MaxAge when set, counted from when the value was issued, which
+// then bounds the life of any cookie whatever expiry the session asked for. The key
 // id, derived from the secret, lets Load skip the keys among
 // Config.FallbackKeys that cannot have sealed a value; if two keys share
 // an id, Load tries both. The data is not compressed: compressing secrets
@@ -90,6 +91,7 @@ package cookiestore
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/aes"
 	"crypto/cipher"
@@ -177,9 +179,13 @@ type Config struct {
 	// encrypted.
 	Django bool
 
-	// MaxAge is the longest a cookie value is accepted after it was issued:
-	// Django's SESSION_COOKIE_AGE, and it should equal the Manager's cookie
-	// age. Default: DefaultMaxAge (two weeks).
+	// MaxAge is the longest a cookie value is accepted after it was issued.
+	// In Django mode it is Django's SESSION_COOKIE_AGE, by which Django
+	// judges the same cookies, and must equal the Manager's CookieAge;
+	// default DefaultMaxAge (two weeks). In native mode it is an optional
+	// cap: by default each value lives until the expiry the Manager sealed
+	// in it (its CookieAge, or the session's own SetExpiry), so a
+	// remember-me session of any length needs no setting here.
 	MaxAge time.Duration
 
 	// CookieName is the name of the session cookie, the Manager's
@@ -258,7 +264,7 @@ func New(cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("cookiestore: Config.CookieName %q is not a cookie name: use the Manager's CookieName", name)
 	}
 	s := &Store{django: cfg.Django, maxAge: cfg.MaxAge, now: cfg.Now, log: cfg.Logger}
-	if s.maxAge == 0 {
+	if s.maxAge == 0 && s.django {
 		s.maxAge = DefaultMaxAge
 	}
 	if s.maxAge < 0 {
@@ -490,7 +496,7 @@ func (s *Store) loadNative(ctx context.Context, value string) (sessionkit.Record
 	}
 	issued := time.Unix(0, int64(binary.BigEndian.Uint64(plain[0:8])))
 	expiry := time.Unix(0, int64(binary.BigEndian.Uint64(plain[8:16])))
-	if limit := issued.Add(s.maxAge); limit.Before(expiry) {
+	if limit := issued.Add(s.maxAge); s.maxAge > 0 && limit.Before(expiry) {
 		expiry = limit
 	}
 	if s.clock(ctx).After(expiry) {
@@ -577,12 +583,19 @@ func (s *Store) seal(ctx context.Context, rec sessionkit.Record) string {
 	now := s.clock(ctx)
 	// Load caps the expiry at issued + MaxAge anyway; capping here also
 	// keeps it within the range of Unix nanoseconds.
-	expiry, limit := rec.Expiry, now.Add(s.maxAge)
-	if expiry.IsZero() || expiry.After(limit) {
+	longest := s.maxAge
+	if longest <= 0 {
+		longest = sessionkit.MaxExpiry // no cap: the Manager's expiry
+	}
+	expiry, limit := rec.Expiry, now.Add(longest)
+	if expiry.IsZero() {
+		expiry = now.Add(cmp.Or(s.maxAge, DefaultMaxAge))
+	}
+	if expiry.After(limit) {
 		expiry = limit
 	}
-	if expiry.Before(now.Add(-s.maxAge)) {
-		expiry = now.Add(-s.maxAge) // long expired either way
+	if expiry.Before(now.Add(-longest)) {
+		expiry = now.Add(-longest) // long expired either way
 	}
 	k := s.keys[0]
 	// One buffer: the plaintext is laid out where the ciphertext goes,

@@ -267,9 +267,29 @@ func TestExtremeExpiries(t *testing.T) {
 		if past && !errors.Is(err, sessionkit.ErrNotFound) {
 			t.Errorf("expiry %v: Load = %v, want ErrNotFound", exp, err)
 		}
-		if !past && (err != nil || !rec.Expiry.Equal(c.Now().Add(DefaultMaxAge))) {
-			t.Errorf("expiry %v: Load = %v, %v; want capped at now + MaxAge", exp, rec.Expiry, err)
+		if !past && (err != nil || !rec.Expiry.Equal(c.Now().Add(sessionkit.MaxExpiry))) {
+			t.Errorf("expiry %v: Load = %v, %v; want capped at now + sessionkit.MaxExpiry", exp, rec.Expiry, err)
 		}
+	}
+}
+
+// TestNativeExpiryFromTheManager: without MaxAge a native cookie lives
+// until the expiry the Manager sealed in it, so a 30-day remember-me
+// session outlives the two-week default that Django mode keeps.
+func TestNativeExpiryFromTheManager(t *testing.T) {
+	c := &clock{t: time.Unix(1800000000, 0)}
+	s := mustNew(t, Config{Now: c.Now})
+	v, err := s.Create(t.Context(), "", sessionkit.Record{Data: []byte(`{}`), Expiry: c.Now().Add(30 * 24 * time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.t = c.t.Add(20 * 24 * time.Hour)
+	if _, err := s.Load(t.Context(), v); err != nil {
+		t.Errorf("a 30-day session on day 20: %v", err)
+	}
+	c.t = c.t.Add(11 * 24 * time.Hour)
+	if _, err := s.Load(t.Context(), v); !errors.Is(err, sessionkit.ErrNotFound) {
+		t.Errorf("a 30-day session on day 31: %v, want ErrNotFound", err)
 	}
 }
 
