@@ -22,6 +22,9 @@ command -v redis-server >/dev/null || need+=(redis-server)
 [ -d /usr/share/fonts/truetype/dejavu ] || need+=(fonts-dejavu-core)
 /usr/bin/python3 -c 'import django' 2>/dev/null || need+=(python3-django)
 /usr/bin/python3 -c 'import psycopg2' 2>/dev/null || need+=(python3-psycopg2)
+/usr/bin/python3 -c 'import pymemcache' 2>/dev/null || need+=(python3-pymemcache)
+/usr/bin/python3 -c 'import redis' 2>/dev/null || need+=(python3-redis)
+/usr/bin/python3 -c 'import MySQLdb' 2>/dev/null || need+=(python3-mysqldb)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then log "missing packages (${need[*]}); run as root to install them"; exit 1; fi
   log "installing ${need[*]}"
