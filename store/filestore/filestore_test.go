@@ -51,6 +51,18 @@ func (b *syncBuffer) String() string {
 	return b.b.String()
 }
 
+// temps lists the store's temporary files in dir.
+func temps(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for _, name := range listDir(t, dir) {
+		if strings.Contains(name, tempMarker) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 func listDir(t *testing.T, dir string) []string {
 	t.Helper()
 	ents, err := os.ReadDir(dir)
@@ -92,20 +104,6 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 	if _, err := New(Config{Dir: dir, CookieName: "my-app.session_id"}); err != nil {
 		t.Errorf("New with a valid cookie name: %v", err)
-	}
-}
-
-func TestZeroConfigUsesTempDir(t *testing.T) {
-	s, err := New(Config{})
-	if err != nil {
-		t.Fatalf("New(Config{}): %v", err)
-	}
-	defer s.Close()
-	if got, want := s.root.Name(), os.TempDir(); got != want {
-		t.Errorf("zero Config opened %q, want os.TempDir() %q", got, want)
-	}
-	if s.prefix != "sessionid" || s.maxAge != 14*24*time.Hour || s.django {
-		t.Errorf("zero Config: prefix %q, max age %v, django %v; want sessionid, two weeks, native", s.prefix, s.maxAge, s.django)
 	}
 }
 
@@ -313,27 +311,17 @@ func TestUpdateDoesNotCreate(t *testing.T) {
 	}
 }
 
-// Where neither renameat2 nor hard links exist, Create claims the name and
-// renames the content over it: in Django mode always, in native mode when
-// it publishes a pooled spare.
+// Where hard links do not exist, Create claims the name and renames the
+// content over it, as Django does.
 func TestCreateWithoutHardLinks(t *testing.T) {
 	for _, django := range []bool{true, false} {
 		dir := t.TempDir()
 		s := newStore(t, Config{Dir: dir, Django: django})
 		s.noLink = true
-		s.noNoReplace.Store(true)
 		ctx := t.Context()
-		if !django {
-			if err := s.Delete(ctx, withSpare(t, s)); err != nil {
-				t.Fatal(err)
-			}
-		}
 		key := sessionkit.NewKey()
 		if _, err := s.Create(ctx, key, sessionkit.Record{Data: []byte(`{"a":1}`), Expiry: time.Now().Add(time.Hour)}); err != nil {
 			t.Fatalf("django=%v: Create: %v", django, err)
-		}
-		if !django && len(spares(t, dir)) != 0 {
-			t.Errorf("Create left the spare %q unused", spares(t, dir))
 		}
 		_, err := s.Create(ctx, key, sessionkit.Record{Data: []byte(`{"a":2}`), Expiry: time.Now().Add(time.Hour)})
 		if !errors.Is(err, sessionkit.ErrKeyExists) {
@@ -350,8 +338,7 @@ func TestCreateWithoutHardLinks(t *testing.T) {
 			continue
 		}
 		// The instant between claiming the name and renaming the content
-		// in shows an empty file: it must read as not found, not as
-		// corrupt.
+		// in shows an empty file: it must read as not found.
 		if err := os.WriteFile(filepath.Join(dir, "sessionid"+sessionkit.KeyHash(key)), nil, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -436,9 +423,9 @@ func TestClearExpired(t *testing.T) {
 				"sessionidNOT-A-KEY":                     "keep me",
 				"sessionid" + anyID + "_out_x1y":         "keep me", // Django's temporary file
 				tempName("sessionid"+anyID, time.Now()):  "a write in progress",
-				tempName("sessionid", time.Now()):        "a spare in use",
+				tempName("sessionid", time.Now()):        "a write in progress",
 				tempName("othercookie"+anyID, old):       "another prefix",
-				tempName("othercookie", old):             "another prefix's spare",
+				tempName("othercookie", old):             "another prefix",
 				"sessionid" + anyID[:len(anyID)-1] + "!": "keep me",
 			}
 			for name, content := range foreign {
@@ -702,7 +689,7 @@ func TestCloseDuringOperations(t *testing.T) {
 			t.Errorf("an operation racing Close: %v; want ErrClosed", err)
 		}
 	}
-	if left := spares(t, dir); len(left) != 0 {
+	if left := temps(t, dir); len(left) != 0 {
 		t.Errorf("Close left %q", left)
 	}
 }
