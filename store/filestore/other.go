@@ -7,23 +7,14 @@ import (
 	"os"
 )
 
-// openFlags: Windows has no FIFOs to guard against.
-const openFlags = 0
+const openFlags = 0 // Windows has no FIFOs to guard against
 
-// canLock reports whether lockFile locks; tests use it.
-const canLock = false
-
-// lockFile does nothing where the standard library offers no flock (on
-// Windows, say): there Update checks that the file exists just before
-// renaming over it, as Django does, and a Delete landing in that instant
-// can be undone.
+// lockFile does nothing: there is no flock here.
 func lockFile(*os.File) error { return nil }
 
-// defaultDirName names the default directory, inside a temporary directory
-// that is already the user's own on these systems (Windows: %TEMP%).
+// defaultDirName names the default directory, in the user's %TEMP%.
 func defaultDirName() string { return "sessionkit" }
 
-// untrusted checks nothing: Windows has no Unix owners or mode bits (it
-// reports 0666 for any writable file), and on AIX and Solaris, where the
-// standard library offers no flock, this file stands in for unix.go whole.
+// untrusted checks nothing: Windows has no Unix owners and modes (it reports
+// 0666 for any writable file), and AIX and Solaris run this file whole.
 func untrusted(fs.FileInfo, fs.FileMode, bool) string { return "" }

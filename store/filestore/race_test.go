@@ -23,13 +23,11 @@ import (
 
 func TestCreateRaceAcrossStores(t *testing.T) {
 	for _, tc := range []struct {
-		name           string
-		django, noLink bool
+		name   string
+		django bool
 	}{
 		{name: "native"},
-		{name: "native-without-hard-links", noLink: true},
 		{name: "django", django: true},
-		{name: "django-without-hard-links", django: true, noLink: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -37,7 +35,6 @@ func TestCreateRaceAcrossStores(t *testing.T) {
 			stores := make([]*Store, racers)
 			for i := range stores {
 				stores[i] = newStore(t, Config{Dir: dir, Django: tc.django})
-				stores[i].noLink = tc.noLink
 			}
 			for range 30 {
 				key := sessionkit.NewKey()
