@@ -5,26 +5,24 @@
 // A session's file is Config.CookieName followed by the key (Django mode:
 // Django's own name) or its hash (native mode). Keys that are not
 // [a-z0-9]{8,40} never become names (sessionkit.ErrInvalidKey), files are
-// opened through an os.Root, and an entry that is not a regular file holds
-// no session. Logs and errors show a file name that holds a key as its hash.
+// opened through an os.Root, an entry that is not a regular file holds no
+// session, and logs and errors show a name that holds a key as its hash.
 //
-// Every write makes a new file under a temporary name (mode 0600,
-// <prefix>_out_<time>_<rand>, which Django skips too). Create links it to
-// the session's name, so that of racing creators exactly one wins; Update
-// renames it over the old file. Readers see whole files, and no file ever
-// holds two sessions' bytes. Update, Delete and ClearExpired lock (flock)
-// the file they replace or remove, so that no Update brings back a session
-// deleted meanwhile (Django takes no lock, nor can Windows, AIX or Solaris).
+// Every write makes a new file under a temporary name (mode 0600), which
+// Create links to the session's name, so that of racing creators exactly
+// one wins, and Update renames over the old one: no file ever holds two
+// sessions' bytes. Update, Delete and ClearExpired lock (flock) the file
+// they replace or remove, so no Update brings back a session deleted
+// meanwhile (Django takes no lock, nor can Windows, AIX or Solaris).
 //
 // The directory must be private, or anyone who can add a file to it could
 // log in as anyone: the default, sessionkit-<uid> in os.TempDir(), is made
 // 0700, New refuses a directory that group or others can write, and Load
-// ignores, with a warning, a file that another user owns or that group or
-// others can write (Config.SharedDir relaxes this in Django mode; Windows,
-// without Unix owners and modes, skips it). Load never reads a file over
-// Config.MaxFileSize, nor takes a file cut short for a session. In Django
-// mode a file holds exactly Record.Data, and its mtime is Record.Expiry -
-// Config.MaxAge, from which Django reads the expiry.
+// ignores, with a warning, a file another user owns or group or others can
+// write (Config.SharedDir relaxes this in Django mode; Windows, with no
+// Unix owners and modes, skips it). Load reads no file over MaxFileSize,
+// nor takes a file cut short for a session. In Django mode a file holds
+// Record.Data, and its mtime is Record.Expiry - MaxAge, as Django expects.
 package filestore
 
 import (
@@ -58,8 +56,7 @@ const (
 	tempMarker = "_out_"   // follows the prefix in temporary names; not a key character
 )
 
-// Config configures a Store. The zero value is usable: a native store in
-// the user's private directory in os.TempDir().
+// Config configures a Store; the zero value is a native store in a private directory.
 type Config struct {
 	Dir        string // the directory; only its owner may write to it. Default: os.TempDir()/sessionkit-<uid>
 	CookieName string // the file-name prefix, Django's SESSION_COOKIE_NAME (a cookie name). Default: "sessionid"
@@ -75,8 +72,7 @@ type Config struct {
 	Logger      *slog.Logger  // receives warnings about corrupt or suspicious files. Default: slog.Default()
 }
 
-// Store is a file-based sessionkit.Store, safe for concurrent use by many
-// goroutines and processes. Create it with New, release it with Close.
+// Store is a sessionkit.Store safe for use by many goroutines and processes.
 type Store struct {
 	root                 *os.Root
 	prefix               string
@@ -89,14 +85,16 @@ type Store struct {
 	closed               bool
 }
 
+// preallocate reserves size bytes for a new file, where that helps (Linux).
+var preallocate = func(*os.File, int) {}
+
 var (
 	// ErrClosed is returned by a Store's methods after Close.
 	ErrClosed  = errors.New("filestore: the store is closed")
 	errCorrupt = errors.New("corrupt session file")
 )
 
-// New opens the session directory. It fails, saying what to change, if the
-// configuration is invalid or the directory missing or not private.
+// New opens the directory, or says what to change to make it usable and private.
 func New(cfg Config) (*Store, error) {
 	s := &Store{prefix: cmp.Or(cfg.CookieName, DefaultCookieName), django: cfg.Django, shared: cfg.SharedDir, sync: cfg.Sync,
 		maxAge: cmp.Or(cfg.MaxAge, DefaultMaxAge), maxSize: cmp.Or(cfg.MaxFileSize, DefaultMaxFileSize), log: cmp.Or(cfg.Logger, slog.Default()), writable: 0o022}
@@ -130,8 +128,7 @@ func New(cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// Close releases the directory once operations in progress have returned.
-// Afterwards every method returns ErrClosed, and Close nil.
+// Close waits for operations in progress and releases the directory.
 func (s *Store) Close() error {
 	s.life.Lock()
 	defer s.life.Unlock()
@@ -290,6 +287,7 @@ func (s *Store) write(ctx context.Context, op, key string, rec sessionkit.Record
 		if err != nil {
 			return err
 		}
+		preallocate(f, len(content))
 		_, err = f.Write(content)
 		if err == nil && s.sync {
 			err = f.Sync()
@@ -301,7 +299,7 @@ func (s *Store) write(ctx context.Context, op, key string, rec sessionkit.Record
 		if err == nil && op == "create" {
 			err = s.root.Link(tmp, name)
 		} else if err == nil {
-			if f, err = s.lock(ctx, name); err == nil {
+			if f, _, err = s.lock(ctx, name); err == nil {
 				err = s.root.Rename(tmp, name)
 				f.Close()
 			}
@@ -337,24 +335,24 @@ func tempCreated(id string) (time.Time, bool) {
 
 // lock opens and locks the named file, and checks that the name still refers
 // to it (or starts again). The error wraps fs.ErrNotExist if it is gone.
-func (s *Store) lock(ctx context.Context, name string) (*os.File, error) {
+func (s *Store) lock(ctx context.Context, name string) (*os.File, fs.FileInfo, error) {
 	for range 10000 { // a bound for file systems whose files never compare equal
 		f, fi, err := s.open(name)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		var cur fs.FileInfo
 		if err = cmp.Or(ctx.Err(), lockFile(f)); err == nil {
 			if cur, err = s.root.Lstat(name); err == nil && os.SameFile(fi, cur) {
-				return f, nil
+				return f, fi, nil
 			}
 		}
 		f.Close()
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return nil, fmt.Errorf("%s kept being replaced while waiting for its lock", s.display(name))
+	return nil, nil, fmt.Errorf("%s kept being replaced while waiting for its lock", s.display(name))
 }
 
 // Delete removes the session stored under key. A missing file is no error.
@@ -367,16 +365,15 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 
 // removeIf locks the named file and removes it if remove says so, if it exists.
 func (s *Store) removeIf(ctx context.Context, name string, remove func(*os.File, fs.FileInfo) bool) (bool, error) {
-	f, err := s.lock(ctx, name)
+	f, fi, err := s.lock(ctx, name)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	} else if err != nil {
 		return false, err
 	}
 	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !remove(f, fi) {
-		return false, err
+	if !remove(f, fi) {
+		return false, nil
 	}
 	if err := s.root.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return false, err
@@ -419,9 +416,8 @@ func (s *Store) scan(ctx context.Context, op string, fn func(name, id string) er
 	})
 }
 
-// removeAll removes, under its lock, every session file whose record remove
-// approves, and reports how many. Django files record no user: the per-user
-// methods, which use it too, fail in Django mode.
+// removeAll removes, under its lock, each file whose record remove approves.
+// The per-user methods use it too, and fail in Django mode (no user there).
 func (s *Store) removeAll(ctx context.Context, op string, remove func(rec sessionkit.Record, id string, err error) bool) (int64, error) {
 	if s.django && op != "clear expired" {
 		return 0, fmt.Errorf("filestore: %s: Django-mode session files record no user id, so sessions cannot be listed by user; use native mode: %w", op, errors.ErrUnsupported)

@@ -21,7 +21,6 @@ import (
 // id and the data. The lengths make a file cut short read as no session; the
 // checksum catches one whose blocks did not all reach the disk in a crash.
 const magic = "sessionkit/2 "
-
 const maxUserID = 1024 // bounds Record.UserID in native mode
 
 // appendFile appends a native file's whole content to b.

@@ -7,14 +7,12 @@ import (
 	"os"
 )
 
-const openFlags = 0 // Windows has no FIFOs to guard against
+// Here (Windows; AIX and Solaris, whose syscall package has no flock) files
+// take no lock, there are no FIFOs to guard against and no owner or mode
+// checks (Windows has no Unix owners and reports 0666 for any writable
+// file), and the default directory lies in the user's own %TEMP%.
+const openFlags = 0
 
-// lockFile does nothing: there is no flock here.
-func lockFile(*os.File) error { return nil }
-
-// defaultDirName names the default directory, in the user's %TEMP%.
-func defaultDirName() string { return "sessionkit" }
-
-// untrusted checks nothing: Windows has no Unix owners and modes (it reports
-// 0666 for any writable file), and AIX and Solaris run this file whole.
+func lockFile(*os.File) error                         { return nil }
+func defaultDirName() string                          { return "sessionkit" }
 func untrusted(fs.FileInfo, fs.FileMode, bool) string { return "" }

@@ -20,8 +20,7 @@ func lockFile(f *os.File) error {
 	}
 }
 
-// defaultDirName names the default directory: one per user.
-func defaultDirName() string { return "sessionkit-" + strconv.Itoa(os.Getuid()) }
+func defaultDirName() string { return "sessionkit-" + strconv.Itoa(os.Getuid()) } // one per user
 
 // untrusted says why fi must not be trusted (it has a mode bit of writable,
 // or checkOwner is set and another user owns it), or returns "".
