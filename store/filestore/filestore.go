@@ -85,13 +85,12 @@ type Store struct {
 	closed               bool
 }
 
-// preallocate reserves size bytes for a new file, where that helps (Linux).
-var preallocate = func(*os.File, int) {}
-
 var (
 	// ErrClosed is returned by a Store's methods after Close.
 	ErrClosed  = errors.New("filestore: the store is closed")
 	errCorrupt = errors.New("corrupt session file")
+	// preallocate reserves size bytes for a new file where that helps (Linux).
+	preallocate = func(*os.File, int) {}
 )
 
 // New opens the directory, or says what to change to make it usable and private.
@@ -132,11 +131,8 @@ func New(cfg Config) (*Store, error) {
 func (s *Store) Close() error {
 	s.life.Lock()
 	defer s.life.Unlock()
-	if s.closed {
-		return nil
-	}
 	s.closed = true
-	return s.root.Close()
+	return s.root.Close() // nil when closed already
 }
 
 // guard runs fn holding the store open, and makes its error the package's,
@@ -201,7 +197,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	} else if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errCorrupt) || errors.Is(err, sessionkit.ErrInvalidKey) {
 		return sessionkit.Record{}, fmt.Errorf("%w: %w", err, sessionkit.ErrNotFound)
 	}
-	return rec, err
+	return rec, err // read returns no record with an error
 }
 
 // open opens the named file for reading, without waiting on a FIFO. An entry
@@ -254,7 +250,7 @@ func (s *Store) read(ctx context.Context, f *os.File, fi fs.FileInfo, name strin
 	}
 	if err != nil {
 		s.log.WarnContext(ctx, "filestore: ignoring a corrupt session file", "file", name, "error", err)
-		return rec, fmt.Errorf("%w %s: %w", errCorrupt, name, err)
+		return sessionkit.Record{}, fmt.Errorf("%w %s: %w", errCorrupt, name, err)
 	}
 	return rec, nil
 }
@@ -425,7 +421,10 @@ func (s *Store) removeAll(ctx context.Context, op string, remove func(rec sessio
 	var n int64
 	err := s.scan(ctx, op, func(name, id string) error {
 		removed, err := s.removeIf(ctx, name, func(f *os.File, fi fs.FileInfo) bool {
-			rec, err := s.read(ctx, f, fi, name)
+			rec, err := sessionkit.Record{Expiry: fi.ModTime().Add(s.maxAge)}, error(nil) // Django's reckoning
+			if !s.django {
+				rec, err = s.read(ctx, f, fi, name)
+			}
 			return remove(rec, id, err)
 		})
 		if removed {
@@ -440,7 +439,7 @@ func (s *Store) removeAll(ctx context.Context, op string, remove func(rec sessio
 // sessions (and corrupt or oversized native files) and reports how many.
 func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 	return s.removeAll(ctx, "clear expired", func(rec sessionkit.Record, _ string, err error) bool {
-		return err != nil && !s.django || err == nil && !time.Now().Before(rec.Expiry)
+		return err != nil || !time.Now().Before(rec.Expiry)
 	})
 }
 

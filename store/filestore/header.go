@@ -66,5 +66,4 @@ func parseHeader(b []byte) (sessionkit.Record, string, error) {
 	return rec, f[4], nil
 }
 
-// isHexHash reports whether s is a native session id (a hex SHA-256).
-func isHexHash(s string) bool { return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == "" }
+func isHexHash(s string) bool { return len(s) == 64 && strings.Trim(s, "0123456789abcdef") == "" } // a native id
