@@ -18,11 +18,8 @@ vet:
 	cd bench && $(GO) vet ./...
 	cd e2e && $(GO) vet ./...
 
-# The second line runs the file store's portable code (os.Root, no
-# renameat2), which other systems run, over the same suite on Linux.
 unit:
 	$(GO) test -race -timeout 20m ./...
-	$(GO) test -race -tags filestore_portable ./store/filestore
 
 # internal/fastzlib against compress/flate, both ways, on a time budget. New
 # inputs are minimized briefly: the default minute each would eat the budget.

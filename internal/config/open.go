@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"path/filepath"
 
 	"strings"
 	"time"
@@ -102,12 +103,8 @@ func (s *Settings) openStore(ctx context.Context, log *slog.Logger) (sessionkit.
 		}
 		return st, st.Close, nil
 	case EngineFile:
-		dir := s.FilePath
-		if dir == "" {
-			dir = os.TempDir()
-		}
 		st, err := filestore.New(filestore.Config{
-			Dir:        dir,
+			Dir:        s.FilePath, // "": the user's private directory in os.TempDir()
 			CookieName: s.CookieName,
 			Django:     s.Django,
 			MaxAge:     s.CookieAge,
@@ -215,7 +212,7 @@ func (s *Settings) Describe() string {
 	case EngineFile:
 		dir := s.FilePath
 		if dir == "" {
-			dir = os.TempDir()
+			dir = filepath.Join(os.TempDir(), "sessionkit-<uid>")
 		}
 		where = "files in " + dir
 	case EngineCache:
@@ -337,7 +334,7 @@ func (s *Settings) Summary() [][2]string {
 	case EngineFile:
 		dir := s.FilePath
 		if dir == "" {
-			dir = os.TempDir()
+			dir = filepath.Join(os.TempDir(), "sessionkit-<uid>")
 		}
 		out = append(out, [2]string{"SESSION_FILE_PATH", dir})
 	}

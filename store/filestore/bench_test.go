@@ -74,11 +74,9 @@ func BenchmarkUpdate(b *testing.B) {
 
 // BenchmarkWritePatterns times the file-system work alone, without the
 // store: the way gorilla/sessions' FilesystemStore writes (create, or
-// truncate in place) against the ways Create and Update write (a new file
-// created in place, as a native Create does with no idle spare, or linked
-// or renamed into place; a spare refilled and swapped into place, see
-// spare.go). It is what the write rows of the bench
-// module's comparison come down to.
+// truncate in place) against the way Create and Update write (a temporary
+// file linked or renamed into place). It is what the write rows of the
+// bench module's comparison come down to.
 func BenchmarkWritePatterns(b *testing.B) {
 	write := func(b *testing.B, name string, flag int) {
 		f, err := os.OpenFile(name, flag, 0o600)
@@ -91,14 +89,6 @@ func BenchmarkWritePatterns(b *testing.B) {
 		if err := f.Close(); err != nil {
 			b.Fatal(err)
 		}
-	}
-	openDir := func(b *testing.B, dir string) int {
-		d, err := os.Open(dir)
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() { d.Close() })
-		return int(d.Fd())
 	}
 	const create = os.O_WRONLY | os.O_CREATE | os.O_EXCL
 	b.Run("new/create", func(b *testing.B) {
@@ -127,50 +117,6 @@ func BenchmarkWritePatterns(b *testing.B) {
 		for b.Loop() {
 			write(b, name, os.O_WRONLY|os.O_CREATE|os.O_TRUNC)
 		}
-	})
-	b.Run("new/create+rename-noreplace", func(b *testing.B) {
-		dir := b.TempDir()
-		d := openDir(b, dir)
-		i := 0
-		for b.Loop() {
-			i++
-			name := "s" + strconv.Itoa(i)
-			write(b, filepath.Join(dir, name+".tmp"), create)
-			if err := renameat2(d, name+".tmp", name, renameNoReplace); err != nil {
-				b.Skip(err)
-			}
-		}
-	})
-	b.Run("update/spare-swap", func(b *testing.B) {
-		// As Update does it: the spare stays open; the swapped-out
-		// version is cut to spareResidue bytes and becomes the spare.
-		dir := b.TempDir()
-		d := openDir(b, dir)
-		name, sp := filepath.Join(dir, "s"), filepath.Join(dir, "spare")
-		write(b, name, create)
-		write(b, sp, create)
-		spare, err := os.OpenFile(sp, os.O_WRONLY, 0)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for b.Loop() {
-			if _, err := spare.WriteAt(benchData, 0); err != nil {
-				b.Fatal(err)
-			}
-			old, err := os.OpenFile(name, os.O_RDWR, 0)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := renameat2(d, "spare", "s", renameExchange); err != nil {
-				b.Skip(err)
-			}
-			if err := old.Truncate(spareResidue); err != nil {
-				b.Fatal(err)
-			}
-			spare.Close()
-			spare = old
-		}
-		spare.Close()
 	})
 	b.Run("update/create+rename", func(b *testing.B) {
 		name := filepath.Join(b.TempDir(), "s")

@@ -241,11 +241,10 @@ func TestDjangoClearsOurFiles(t *testing.T) {
 		}
 	}
 	// Temporary files of writes in progress, named as earlier versions
-	// and this one name them (the latter also names spares): Django must
-	// skip them.
+	// and this one name them: Django must skip them.
 	tmp := "sessionid" + live + "_out_0000000000000000_0123456789abcdef"
-	spare := "sessionid_out_0000000000000000_0123456789abcdef"
-	for _, name := range []string{tmp, spare} {
+	cur := "sessionid_out_0000000000000000_0123456789abcdef"
+	for _, name := range []string{tmp, cur} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -260,7 +259,7 @@ func TestDjangoClearsOurFiles(t *testing.T) {
 		left = append(left, n.Name())
 	}
 	slices.Sort(left)
-	want := []string{"sessionid" + live, tmp, spare}
+	want := []string{"sessionid" + live, tmp, cur}
 	slices.Sort(want)
 	if !slices.Equal(left, want) {
 		t.Errorf("after Django's clearsessions the directory holds %q, want %q", left, want)

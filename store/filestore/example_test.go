@@ -18,7 +18,8 @@ func Example() {
 	}
 	defer os.RemoveAll(dir)
 
-	// A missing directory is reported here, not at the first request.
+	// A missing directory, or one that others can write, is reported
+	// here, not at the first request.
 	store, err := filestore.New(filestore.Config{Dir: dir})
 	if err != nil {
 		log.Fatal(err)

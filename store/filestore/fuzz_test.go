@@ -28,13 +28,13 @@ func FuzzFileLoad(f *testing.F) {
 	f.Add([]byte{})
 
 	f.Fuzz(func(t *testing.T, content []byte) {
-		h, err := parseHeader(content)
+		rec, id, err := parseHeader(content)
 		if err != nil {
 			return
 		}
-		again := appendFile(nil, h.expiry, h.userID, h.id, h.data)
+		again := appendFile(nil, rec.Expiry, rec.UserID, id, rec.Data)
 		if !bytes.Equal(again, content) {
-			t.Fatalf("parseHeader(%q) = %v %q %q %q, which encodes back as %q", content, h.expiry, h.userID, h.id, h.data, again)
+			t.Fatalf("parseHeader(%q) = %v %q %q %q, which encodes back as %q", content, rec.Expiry, rec.UserID, id, rec.Data, again)
 		}
 	})
 }

@@ -23,32 +23,18 @@ import (
 
 func TestCreateRaceAcrossStores(t *testing.T) {
 	for _, tc := range []struct {
-		name                        string
-		django, noRenameat2, noLink bool
-		// spares gives every store a pooled spare before each race, which
-		// native Create publishes instead of writing a file in place.
-		spares bool
+		name   string
+		django bool
 	}{
 		{name: "native"},
-		{name: "native-spares", spares: true},
-		{name: "native-spares-hard-links", noRenameat2: true, spares: true},
-		{name: "native-spares-without-hard-links", noRenameat2: true, noLink: true, spares: true},
 		{name: "django", django: true},
-		{name: "django-hard-links", django: true, noRenameat2: true},
-		{name: "django-without-hard-links", django: true, noRenameat2: true, noLink: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			const racers = 6
 			stores := make([]*Store, racers)
-			own := make([]string, racers) // each store's session, for its spares
 			for i := range stores {
 				stores[i] = newStore(t, Config{Dir: dir, Django: tc.django})
-				stores[i].noLink = tc.noLink
-				stores[i].noNoReplace.Store(tc.noRenameat2)
-				if tc.spares {
-					own[i] = withSpare(t, stores[i])
-				}
 			}
 			for range 30 {
 				key := sessionkit.NewKey()
@@ -70,13 +56,6 @@ func TestCreateRaceAcrossStores(t *testing.T) {
 						}
 					})
 				}
-				if tc.spares {
-					for i, s := range stores {
-						if _, err := s.Update(t.Context(), own[i], sessionkit.Record{Data: []byte("{}"), Expiry: time.Now().Add(time.Hour)}); err != nil {
-							t.Fatal(err)
-						}
-					}
-				}
 				close(start)
 				wg.Wait()
 				if len(winners) != 1 {
@@ -87,22 +66,15 @@ func TestCreateRaceAcrossStores(t *testing.T) {
 					t.Fatalf("after the race Load = %q, %v; want the winner's %q", rec.Data, err, want)
 				}
 			}
-			for _, s := range stores {
-				s.Close() // removes its pooled spares
-			}
-			want := 30
-			if tc.spares {
-				want += racers
-			}
-			if names := listDir(t, dir); len(names) != want {
-				t.Errorf("%d files after 30 races, want %d (no temporary files left): %q", len(names), want, spares(t, dir))
+			if names := listDir(t, dir); len(names) != 30 {
+				t.Errorf("%d files after 30 races, want 30 (no temporary files left): %q", len(names), temps(t, dir))
 			}
 		})
 	}
 }
 
-// Stores on one directory update and read sessions at once, each reusing
-// its spares: no Load ever returns another session's data or a mix.
+// Stores on one directory update and read sessions at once: no Load ever
+// returns another session's data or a mix.
 func TestConcurrentUpdatesNeverMixSessions(t *testing.T) {
 	dir := t.TempDir()
 	stores := []*Store{newStore(t, Config{Dir: dir}), newStore(t, Config{Dir: dir})}
@@ -206,7 +178,6 @@ func TestDeleteIsNotUndoneByUpdate(t *testing.T) {
 			t.Fatalf("round %d: a deleted session came back as %q (%v)", round, rec.Data, err)
 		}
 	}
-	// Pooled spares (the emptied old versions) go with their stores.
 	deleter.Close()
 	for _, s := range stores {
 		s.Close()

@@ -1,10 +1,9 @@
-//go:build !filestore_portable
+//go:build unix
 
 package filestore
 
 import (
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -93,8 +92,8 @@ func openFDs(t *testing.T) int {
 	return len(ents)
 }
 
-// Spares stay open while pooled; every path that drops one, and Close,
-// must close it. Run serially: other tests' files would count.
+// Every path closes the files it opens, the directory included. Run
+// serially: other tests' files would count.
 func TestNoDescriptorLeaks(t *testing.T) {
 	before := openFDs(t)
 	for _, cfg := range []Config{{}, {Django: true}, {Sync: true}} {
@@ -127,13 +126,6 @@ func TestNoDescriptorLeaks(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		// A spare lost while pooled, and one lost just before its swap.
-		for _, sp := range spares(t, dir) {
-			os.Remove(filepath.Join(dir, sp))
-		}
-		s.beforeSwap = func(spare string) { os.Remove(filepath.Join(dir, spare)) }
-		s.Update(ctx, keys[0], rec("lost"))
-		s.beforeSwap = nil
 		for _, key := range keys[:10] {
 			if err := s.Delete(ctx, key); err != nil {
 				t.Fatal(err)
@@ -148,36 +140,11 @@ func TestNoDescriptorLeaks(t *testing.T) {
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if left := spares(t, dir); len(left) != 0 {
-			t.Errorf("%+v: Close left %q", cfg, left)
+		if left := temps(t, dir); len(left) != 0 {
+			t.Errorf("%+v: temporary files left: %q", cfg, left)
 		}
 	}
 	if after := openFDs(t); after != before {
 		t.Errorf("%d descriptors open before, %d after: a file was left open", before, after)
-	}
-}
-
-// openFile refuses anything but one name in the directory, whatever a
-// future caller passes it.
-func TestOpenFileTakesOneName(t *testing.T) {
-	dir := t.TempDir()
-	outside := filepath.Join(filepath.Dir(dir), filepath.Base(dir)+"-outside")
-	if err := os.WriteFile(outside, []byte("secret"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.Remove(outside) })
-	s := newStore(t, Config{Dir: dir})
-	for _, name := range []string{"", ".", "..", "../" + filepath.Base(outside), outside, "a/b", "a\x00b"} {
-		for _, flag := range []int{os.O_RDONLY, os.O_RDWR, os.O_WRONLY | os.O_CREATE | os.O_EXCL} {
-			if h, err := s.openFile(name, flag, 0o600); err == nil {
-				h.close()
-				t.Errorf("openFile(%q, %#x) succeeded", name, flag)
-			} else if !errors.Is(err, fs.ErrInvalid) {
-				t.Errorf("openFile(%q, %#x): %v; want an error wrapping fs.ErrInvalid", name, flag, err)
-			}
-		}
-	}
-	if names := listDir(t, dir); len(names) != 0 {
-		t.Errorf("the directory holds %q", names)
 	}
 }
