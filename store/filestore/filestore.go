@@ -26,6 +26,7 @@
 package filestore
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -70,6 +71,8 @@ type Config struct {
 	MaxFileSize int64         // files over it are never read: Load reports them. Default: 16 MiB
 	Sync        bool          // fsync every new file before it is put in place. Default: off, as in Django
 	Logger      *slog.Logger  // receives warnings about corrupt or suspicious files. Default: slog.Default()
+	// Now is the store's own clock. Default: the Manager's (sessionkit.Now of the context), else time.Now.
+	Now func() time.Time
 }
 
 // Store is a sessionkit.Store safe for use by many goroutines and processes.
@@ -81,8 +84,11 @@ type Store struct {
 	maxSize              int64
 	writable             fs.FileMode // mode bits a session file must not have
 	log                  *slog.Logger
+	now                  func() time.Time
 	life                 sync.RWMutex // held shared by operations, by Close exclusively
 	closed               bool
+	leaseMu              sync.Mutex
+	leases               map[string]lease // the session locks this process holds, by file name
 }
 
 var (
@@ -96,7 +102,7 @@ var (
 // New opens the directory, or says what to change to make it usable and private.
 func New(cfg Config) (*Store, error) {
 	s := &Store{prefix: cmp.Or(cfg.CookieName, DefaultCookieName), django: cfg.Django, shared: cfg.SharedDir, sync: cfg.Sync,
-		maxAge: cmp.Or(cfg.MaxAge, DefaultMaxAge), maxSize: cmp.Or(cfg.MaxFileSize, DefaultMaxFileSize), log: cmp.Or(cfg.Logger, slog.Default()), writable: 0o022}
+		maxAge: cmp.Or(cfg.MaxAge, DefaultMaxAge), maxSize: cmp.Or(cfg.MaxFileSize, DefaultMaxFileSize), log: cmp.Or(cfg.Logger, slog.Default()), writable: 0o022, now: cfg.Now}
 	if s.shared {
 		s.writable = 0o002
 	}
@@ -132,6 +138,12 @@ func (s *Store) Close() error {
 	s.life.Lock()
 	defer s.life.Unlock()
 	s.closed = true
+	s.leaseMu.Lock()
+	for name, l := range s.leases {
+		l.f.Close()
+		delete(s.leases, name)
+	}
+	s.leaseMu.Unlock()
 	return s.root.Close() // nil when closed already
 }
 
@@ -192,7 +204,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 		rec, err = s.read(ctx, f, fi, name)
 		return err
 	})
-	if err == nil && !time.Now().Before(rec.Expiry) {
+	if err == nil && !s.clock(ctx).Before(rec.Expiry) {
 		return sessionkit.Record{}, fmt.Errorf("filestore: load: session expired: %w", sessionkit.ErrNotFound)
 	} else if errors.Is(err, fs.ErrNotExist) || errors.Is(err, errCorrupt) || errors.Is(err, sessionkit.ErrInvalidKey) {
 		return sessionkit.Record{}, fmt.Errorf("%w: %w", err, sessionkit.ErrNotFound)
@@ -258,19 +270,26 @@ func (s *Store) read(ctx context.Context, f *os.File, fi fs.FileInfo, name strin
 // Create stores rec under key. The error wraps sessionkit.ErrKeyExists if a
 // file for key exists, even one another process is creating at this instant.
 func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
-	return s.write(ctx, "create", key, rec)
+	return s.write(ctx, "create", key, rec, nil)
 }
 
 // Update replaces the session stored under key. The error wraps
 // sessionkit.ErrNotFound if it no longer exists: a deleted one stays deleted.
 func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
-	return s.write(ctx, "update", key, rec)
+	return s.write(ctx, "update", key, rec, nil)
+}
+
+// Swap is Update if the stored session's data is still old, compared under
+// the file's lock; otherwise the error wraps sessionkit.ErrConflict.
+func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit.Record) (string, error) {
+	return s.write(ctx, "swap", key, rec, old)
 }
 
 // write writes the file for rec to a new temporary file, then links it to
-// key's name (create) or, holding the old file's lock, renames it over.
-func (s *Store) write(ctx context.Context, op, key string, rec sessionkit.Record) (string, error) {
-	exp := cmp.Or(rec.Expiry, time.Now().Add(s.maxAge))
+// key's name (create) or, holding the old file's lock, renames it over
+// (update; swap when the old file still holds old).
+func (s *Store) write(ctx context.Context, op, key string, rec sessionkit.Record, old []byte) (string, error) {
+	exp := cmp.Or(rec.Expiry, s.clock(ctx).Add(s.maxAge))
 	err := s.do(ctx, op, key, func(name string) error {
 		content := rec.Data
 		if !s.django && len(rec.UserID) > maxUserID {
@@ -295,8 +314,14 @@ func (s *Store) write(ctx context.Context, op, key string, rec sessionkit.Record
 		if err == nil && op == "create" {
 			err = s.root.Link(tmp, name)
 		} else if err == nil {
-			if f, _, err = s.lock(ctx, name); err == nil {
-				err = s.root.Rename(tmp, name)
+			var fi fs.FileInfo
+			if f, fi, err = s.lock(ctx, name); err == nil {
+				if op == "swap" {
+					err = s.unchanged(ctx, f, fi, name, old)
+				}
+				if err == nil {
+					err = s.root.Rename(tmp, name)
+				}
 				f.Close()
 			}
 		}
@@ -314,6 +339,16 @@ func (s *Store) write(ctx context.Context, op, key string, rec sessionkit.Record
 		return "", err
 	}
 	return key, nil
+}
+
+// unchanged reports, as an error wrapping sessionkit.ErrConflict, that the
+// locked file f no longer holds old.
+func (s *Store) unchanged(ctx context.Context, f *os.File, fi fs.FileInfo, name string, old []byte) error {
+	cur, err := s.read(ctx, f, fi, name)
+	if err == nil && !bytes.Equal(cur.Data, old) {
+		err = sessionkit.ErrConflict
+	}
+	return err
 }
 
 // tempName returns a new temporary name, with its creation time in it.
@@ -439,7 +474,7 @@ func (s *Store) removeAll(ctx context.Context, op string, remove func(rec sessio
 // sessions (and corrupt or oversized native files) and reports how many.
 func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 	return s.removeAll(ctx, "clear expired", func(rec sessionkit.Record, _ string, err error) bool {
-		return err != nil || !time.Now().Before(rec.Expiry)
+		return err != nil || !s.clock(ctx).Before(rec.Expiry)
 	})
 }
 
@@ -448,7 +483,7 @@ func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.SessionInfo, error) {
 	var out []sessionkit.SessionInfo
 	_, err := s.removeAll(ctx, "user sessions", func(rec sessionkit.Record, id string, err error) bool {
-		if err == nil && userID != "" && rec.UserID == userID && time.Now().Before(rec.Expiry) {
+		if err == nil && userID != "" && rec.UserID == userID && s.clock(ctx).Before(rec.Expiry) {
 			out = append(out, sessionkit.SessionInfo{ID: id, Expiry: rec.Expiry})
 		}
 		return false
@@ -462,4 +497,12 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepKey string) 
 	return s.removeAll(ctx, "delete user sessions", func(rec sessionkit.Record, id string, err error) bool {
 		return err == nil && userID != "" && rec.UserID == userID && (keepKey == "" || id != sessionkit.KeyHash(keepKey))
 	})
+}
+
+// clock reads the store's own clock, else the one ctx carries.
+func (s *Store) clock(ctx context.Context) time.Time {
+	if s.now != nil {
+		return s.now()
+	}
+	return sessionkit.Now(ctx)
 }

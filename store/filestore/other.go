@@ -3,6 +3,8 @@
 package filestore
 
 import (
+	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 )
@@ -16,3 +18,7 @@ const openFlags = 0
 func lockFile(*os.File) error                         { return nil }
 func defaultDirName() string                          { return "sessionkit" }
 func untrusted(fs.FileInfo, fs.FileMode, bool) string { return "" }
+
+func tryLockFile(*os.File) (bool, error) {
+	return false, fmt.Errorf("session locks need flock, which this system lacks: %w", errors.ErrUnsupported)
+}

@@ -20,6 +20,22 @@ func lockFile(f *os.File) error {
 	}
 }
 
+// tryLockFile takes an exclusive advisory lock on f if no one holds one.
+func tryLockFile(f *os.File) (bool, error) {
+	for {
+		switch err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err {
+		case nil:
+			return true, nil
+		case syscall.EWOULDBLOCK:
+			return false, nil
+		case syscall.EINTR:
+			continue
+		default:
+			return false, err
+		}
+	}
+}
+
 func defaultDirName() string { return "sessionkit-" + strconv.Itoa(os.Getuid()) } // one per user
 
 // untrusted says why fi must not be trusted (it has a mode bit of writable,
