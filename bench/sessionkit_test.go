@@ -75,5 +75,17 @@ func sessionkitLibs() []lib {
 			m.Codec = &sessionkit.DjangoCodec{SecretKey: benchHashKey}
 			return m.Middleware, skAccess{}
 		}},
+		// The cost of keeping concurrent writes: the default merges saves
+		// through compare-and-swap; these two are last-write-wins (what
+		// scs and gorilla do) and the exclusive mode (a lease per request).
+		{name: "sessionkit-memory-lww", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
+			m := sessionkit.New(&memstore.Store{})
+			m.LastWriteWins = true
+			return m.Middleware, skAccess{}
+		}},
+		{name: "sessionkit-memory-exclusive", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
+			m := sessionkit.New(&memstore.Store{})
+			return m.ExclusiveMiddleware, skAccess{}
+		}},
 	}
 }
