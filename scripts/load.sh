@@ -23,6 +23,18 @@
 # quieter machine. Prints one Markdown table row per server, workload and
 # round.
 #
+#   scripts/load.sh incr                    # lost increments, merge vs exclusive
+#   scripts/load.sh keys                    # keys kept by 50 concurrent writers
+#
+# "incr" puts CONNS (8) wrk connections on one session, each sending
+# POST /api/session/incr {"key": "n"} (a read-modify-write in the handler)
+# for DURATION, once with concurrent saves merged (the default) and once in
+# the exclusive mode (SESSIONKIT_LOCK); "lost" is the 200 answers minus the
+# final n (increments the server made for requests wrk stopped waiting
+# for at the end show as "in flight"). "keys" releases N (50) requests together on one session, each
+# setting a key of its own, ROUNDS (3) times per engine and mode, and
+# prints how many keys each round kept.
+#
 # Settings (environment): ENGINES (default: all below), DURATION (10s),
 # USERS (16: wrk threads, one connection each), CONNS and ROUNDS (scs),
 # SESSIONKIT_BIN (a sessionkit binary to use instead of building one), PG_URL, MYSQL_URL, REDIS_ADDR,
@@ -206,6 +218,102 @@ settings() {
 	*) log "unknown engine $1"; return 1 ;;
 	esac
 }
+
+# serve_engine ENGINE [NAME=value...]: starts serve for ENGINE (see
+# settings) on the next port, with extra settings; fails when its service
+# is down or serve does not start.
+serve_engine() {
+	local engine=$1 spec env_settings
+	shift
+	spec=$(settings "$engine") || { log "$engine: its service does not answer; skipped"; return 1; }
+	env_settings=${spec#*|}
+	port=$((port + 1))
+	# shellcheck disable=SC2086 # env_settings is a list of NAME=value words
+	start "$engine" env -u SESSION_ENGINE -u DATABASE_URL -u CACHE_URL -u SESSION_FILE_PATH \
+		SECRET_KEY=load-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz $env_settings "$@" \
+		"$work/sessionkit" serve --addr "127.0.0.1:$port"
+}
+
+# new_session: creates a session on the server at $port; prints its cookie.
+new_session() {
+	curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"start":1}' \
+		"http://127.0.0.1:$port/api/session" | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1
+}
+
+# Reads of GET /api/session's JSON, with python3.
+session_n() { curl -s -H "Cookie: $1" "http://127.0.0.1:$port/api/session" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"].get("n", 0))'; }
+session_keys() { curl -s -H "Cookie: $1" "http://127.0.0.1:$port/api/session" | python3 -c 'import json,sys; print(sum(1 for k in json.load(sys.stdin)["data"] if k.startswith("k")))'; }
+
+if [ "${1:-}" = incr ]; then
+	# CONNS connections on one session, each POST /api/session/incr
+	# {"key": "n"} for DURATION: with the merge (the default) and in the
+	# exclusive mode. lost = answered 200 - the final n.
+	CONNS=${CONNS:-8}
+	ENGINES=${ENGINES:-"memory db db_postgres db_mysql file cache_redis cache_memcached cached_db"}
+	cat >"$work/incr.lua" <<'EOF'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"key": "n"}'
+EOF
+	threads=$((CONNS < 2 ? CONNS : 2))
+	port=18100
+	echo "| engine | mode | requests/s | answered 200 | final n | lost | in flight at the end | other answers |"
+	echo "|---|---|---:|---:|---:|---:|---:|---:|"
+	for engine in $ENGINES; do
+		for lock in false true; do
+			serve_engine "$engine" SESSIONKIT_LOCK=$lock || continue
+			cookie=$(new_session)
+			[ -n "$cookie" ] || { log "$engine: no session cookie"; stop; continue; }
+			wrk -t"$threads" -c"$CONNS" -d"$DURATION" -H "Cookie: $cookie" -s "$work/incr.lua" \
+				"http://127.0.0.1:$port/api/session/incr" >"$work/incr.out"
+			total=$(awk '/requests in/ { print $1 }' "$work/incr.out")
+			non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$work/incr.out")
+			ok=$((total - ${non2xx:-0}))
+			n=$(session_n "$cookie")
+			mode=merge
+			[ "$lock" = true ] && mode=exclusive
+			rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' "$work/incr.out")
+			lost=$((ok > n ? ok - n : 0)) late=$((n > ok ? n - ok : 0))
+			echo "| $engine | $mode | $rps | $ok | $n | $lost | $late | ${non2xx:-0} |"
+			stop
+		done
+	done
+	exit 0
+fi
+
+if [ "${1:-}" = keys ]; then
+	# What a new user tries: N requests released together on one session,
+	# each setting a key of its own; how many keys survive, per round.
+	N=${N:-50}
+	ROUNDS=${ROUNDS:-3}
+	ENGINES=${ENGINES:-"memory db db_postgres db_mysql file cache_redis cache_memcached cached_db"}
+	port=18200
+	echo "| engine | mode | keys kept of $N, each round |"
+	echo "|---|---|---|"
+	for engine in $ENGINES; do
+		for django in false true; do
+			[ "$engine" = memory ] && [ "$django" = true ] && continue # memory has no Django mode
+			serve_engine "$engine" SESSIONKIT_DJANGO=$django || continue
+			kept=""
+			for _ in $(seq 1 "$ROUNDS"); do
+				cookie=$(new_session)
+				pids=()
+				for i in $(seq 1 "$N"); do
+					curl -s -o /dev/null -X POST -H 'Content-Type: application/json' -H "Cookie: $cookie" \
+						-d "{\"k$i\": $i}" "http://127.0.0.1:$port/api/session" &
+					pids+=($!)
+				done
+				wait "${pids[@]}" # not the server
+				kept="$kept $(session_keys "$cookie")"
+			done
+			mode=native
+			[ "$django" = true ] && mode=Django
+			echo "| $engine | $mode |$kept |"
+			stop
+		done
+	done
+	exit 0
+fi
 
 port=18080
 echo "| engine | store | requests/s | p50 (ms) | p99 (ms) | errors |"

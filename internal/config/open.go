@@ -56,7 +56,11 @@ func (s *Settings) Open(ctx context.Context, log *slog.Logger) (*sessionkit.Mana
 	}
 	if _, ok := store.(sessionkit.Locker); s.Lock && !ok {
 		closeStore()
-		return nil, nil, fmt.Errorf("SESSIONKIT_LOCK: the %s engine cannot lock sessions (the session lives in the cookie); turn SESSIONKIT_LOCK off or use a server-side engine", s.Engine)
+		why := "its store cannot lock sessions"
+		if s.Engine == EngineSignedCookies {
+			why = "the session lives in the cookie"
+		}
+		return nil, nil, fmt.Errorf("SESSIONKIT_LOCK: the %s engine cannot hold a session for one request at a time (%s); turn SESSIONKIT_LOCK off or use another engine", s.Engine, why)
 	}
 	m := &sessionkit.Manager{
 		Store:                  store,
