@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"fmt"
+	"github.com/sessionkit/sessionkit/internal/testenv"
 	"math/rand/v2"
 	"os/exec"
 	"sync"
@@ -198,7 +199,7 @@ func TestPython(t *testing.T) {
 	py, err := exec.LookPath("/usr/bin/python3")
 	if err != nil {
 		if py, err = exec.LookPath("python3"); err != nil {
-			t.Skip("no python3")
+			testenv.Missing(t, "python3")
 		}
 	}
 	r := rand.New(rand.NewPCG(16, 17))

@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"errors"
 	"fmt"
+	"github.com/sessionkit/sessionkit/internal/testenv"
 	stdadler "hash/adler32"
 	"io"
 	"math"
@@ -208,7 +209,7 @@ func pythonPath(t *testing.T) string {
 			return py
 		}
 	}
-	t.Skip("no python3")
+	testenv.Missing(t, "python3")
 	return ""
 }
 
