@@ -326,7 +326,11 @@ func (d Dialect) lockDDL(t table) string {
 	case MySQL:
 		return "CREATE TABLE IF NOT EXISTS " + tbl + " (`lock_key` char(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY, `token` varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, `expires` bigint NOT NULL)"
 	case Postgres:
-		return `CREATE TABLE IF NOT EXISTS ` + tbl + ` ("lock_key" varchar(64) NOT NULL PRIMARY KEY, "token" varchar(255) NOT NULL, "expires" bigint NOT NULL)`
+		// UNLOGGED: a lease is written and deleted by every exclusive
+		// request, and a commit that wrote no WAL does not wait for a
+		// flush to disk. A crash of the server empties the table, which
+		// only frees the sessions whose leases it held.
+		return `CREATE UNLOGGED TABLE IF NOT EXISTS ` + tbl + ` ("lock_key" varchar(64) NOT NULL PRIMARY KEY, "token" varchar(255) NOT NULL, "expires" bigint NOT NULL)`
 	}
 	return `CREATE TABLE IF NOT EXISTS ` + tbl + ` ("lock_key" text NOT NULL PRIMARY KEY, "token" text NOT NULL, "expires" integer NOT NULL)`
 }
