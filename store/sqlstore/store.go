@@ -119,11 +119,11 @@ type Store struct {
 	// locks is the lease table of TryLock and Unlock (see lock.go).
 	locks       table
 	lockQueries lockQueries
-	batch   int
-	create  bool
-	timeout time.Duration // <= 0: none
-	logger  *slog.Logger
-	now     func() time.Time
+	batch       int
+	create      bool
+	timeout     time.Duration // <= 0: none
+	logger      *slog.Logger
+	now         func() time.Time
 
 	// Set by Open, which owns the *sql.DB; pin keeps an in-memory SQLite
 	// database alive while the pool opens and closes connections.

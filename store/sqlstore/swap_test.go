@@ -94,7 +94,7 @@ func TestLock(t *testing.T) {
 		// The lease is a row of the lease table keyed by the key's hash:
 		// never a session, never the key itself.
 		var lockKey, token string
-		if err := e.db.QueryRow(e.q("SELECT lock_key, token FROM " + e.table + "_lock")).Scan(&lockKey, &token); err != nil {
+		if err := e.db.QueryRow(e.q("SELECT lock_key, token FROM "+e.table+"_lock")).Scan(&lockKey, &token); err != nil {
 			t.Fatal(err)
 		}
 		if lockKey != sessionkit.KeyHash(key) || token != "a" || strings.Contains(lockKey, key) {
