@@ -332,7 +332,9 @@ func (d Dialect) lockDDL(t table) string {
 		// only frees the sessions whose leases it held.
 		return `CREATE UNLOGGED TABLE IF NOT EXISTS ` + tbl + ` ("lock_key" varchar(64) NOT NULL PRIMARY KEY, "token" varchar(255) NOT NULL, "expires" bigint NOT NULL)`
 	}
-	return `CREATE TABLE IF NOT EXISTS ` + tbl + ` ("lock_key" text NOT NULL PRIMARY KEY, "token" text NOT NULL, "expires" integer NOT NULL)`
+	// WITHOUT ROWID: one B-tree, keyed by lock_key, rather than a table
+	// and its primary-key index.
+	return `CREATE TABLE IF NOT EXISTS ` + tbl + ` ("lock_key" text NOT NULL PRIMARY KEY, "token" text NOT NULL, "expires" integer NOT NULL) WITHOUT ROWID`
 }
 
 // lockQueries holds the SQL text of the lease statements.
