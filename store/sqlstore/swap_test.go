@@ -2,67 +2,95 @@ package sqlstore_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/sessionkit/sessionkit"
+	"github.com/sessionkit/sessionkit/internal/testenv"
 	"github.com/sessionkit/sessionkit/store/sqlstore"
 	"github.com/sessionkit/sessionkit/storetest"
 )
 
 func TestSwap(t *testing.T) {
-	eachBackend(t, func(t *testing.T, e *env) {
-		ctx := t.Context()
-		s := e.store
-		key := sessionkit.NewKey()
-		exp := time.Now().Add(time.Hour)
-		if _, err := s.Create(ctx, key, rec("Abc:1", exp)); err != nil {
-			t.Fatal(err)
-		}
-		if got, err := s.Swap(ctx, key, []byte("Abc:1"), rec("Abc:2", exp)); err != nil || got != key {
-			t.Fatalf("Swap from the stored data = %q, %v; want %q, nil", got, err, key)
-		}
-		if r, _ := s.Load(ctx, key); string(r.Data) != "Abc:2" {
-			t.Fatalf("after Swap, Load = %q; want Abc:2", r.Data)
-		}
-		// Stale data, and data that a case-insensitive or space-padding
-		// collation would call equal, are conflicts; the row stays.
-		for _, old := range []string{"Abc:1", "ABC:2", "abc:2", "Abc:2 ", ""} {
-			if _, err := s.Swap(ctx, key, []byte(old), rec("lost", exp)); !errors.Is(err, sessionkit.ErrConflict) {
-				t.Errorf("Swap from %q while %q is stored = %v; want ErrConflict", old, "Abc:2", err)
+	eachBackend(t, checkSwap)
+}
+
+// TestSwapClientFoundRows: on a MySQL connection that counts matched rows
+// rather than changed ones (clientFoundRows, as Open sets it), Swap reads
+// rows affected as well.
+func TestSwapClientFoundRows(t *testing.T) {
+	dsn := testenv.MySQLDSN(t)
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	db := openDB(t, "mysql", dsn+sep+"clientFoundRows=true")
+	for _, django := range []bool{false, true} {
+		t.Run(fmt.Sprintf("django=%t", django), func(t *testing.T) {
+			e := &env{db: db, django: django, backend: "MariaDB", table: uniqueTable(t, db)}
+			e.newStore = func(t *testing.T, cfg sqlstore.Config) *sqlstore.Store {
+				cfg.Table, cfg.Django = e.table, django
+				return newOn(db)(t, cfg)
 			}
+			e.store = e.newStore(t, sqlstore.Config{CreateTable: true})
+			checkSwap(t, e)
+		})
+	}
+}
+
+// checkSwap runs the Swap checks on e.
+func checkSwap(t *testing.T, e *env) {
+	ctx := t.Context()
+	s := e.store
+	key := sessionkit.NewKey()
+	exp := time.Now().Add(time.Hour)
+	if _, err := s.Create(ctx, key, rec("Abc:1", exp)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Swap(ctx, key, []byte("Abc:1"), rec("Abc:2", exp)); err != nil || got != key {
+		t.Fatalf("Swap from the stored data = %q, %v; want %q, nil", got, err, key)
+	}
+	if r, _ := s.Load(ctx, key); string(r.Data) != "Abc:2" {
+		t.Fatalf("after Swap, Load = %q; want Abc:2", r.Data)
+	}
+	// Stale data, and data that a case-insensitive or space-padding
+	// collation would call equal, are conflicts; the row stays.
+	for _, old := range []string{"Abc:1", "ABC:2", "abc:2", "Abc:2 ", ""} {
+		if _, err := s.Swap(ctx, key, []byte(old), rec("lost", exp)); !errors.Is(err, sessionkit.ErrConflict) {
+			t.Errorf("Swap from %q while %q is stored = %v; want ErrConflict", old, "Abc:2", err)
 		}
-		if r, _ := s.Load(ctx, key); string(r.Data) != "Abc:2" {
-			t.Fatalf("a conflicting Swap changed the row to %q", r.Data)
-		}
-		// Writing what is stored, expiry included, succeeds (MySQL reports
-		// no changed row for it without clientFoundRows).
-		if _, err := s.Swap(ctx, key, []byte("Abc:2"), rec("Abc:2", exp)); err != nil {
-			t.Errorf("Swap to the same record = %v; want nil", err)
-		}
-		// A new expiry alone is written.
-		exp2 := exp.Add(time.Hour)
-		if _, err := s.Swap(ctx, key, []byte("Abc:2"), rec("Abc:2", exp2)); err != nil {
-			t.Fatal(err)
-		}
-		if r, _ := s.Load(ctx, key); !r.Expiry.Equal(exp2.Truncate(time.Microsecond)) {
-			t.Errorf("Swap of the expiry: Load gives %v, want %v", r.Expiry, exp2)
-		}
-		// A deleted row is not found and not brought back.
-		if err := s.Delete(ctx, key); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := s.Swap(ctx, key, []byte("Abc:2"), rec("back", exp)); !errors.Is(err, sessionkit.ErrNotFound) {
-			t.Errorf("Swap of a deleted row = %v; want ErrNotFound", err)
-		}
-		if n := e.count(t); n != 0 {
-			t.Errorf("Swap of a deleted row left %d rows", n)
-		}
-		if _, err := s.Swap(ctx, "Bad-Key", nil, rec("x", exp)); !errors.Is(err, sessionkit.ErrInvalidKey) {
-			t.Errorf("Swap of an invalid key = %v; want ErrInvalidKey", err)
-		}
-	})
+	}
+	if r, _ := s.Load(ctx, key); string(r.Data) != "Abc:2" {
+		t.Fatalf("a conflicting Swap changed the row to %q", r.Data)
+	}
+	// Writing what is stored, expiry included, succeeds (MySQL reports
+	// no changed row for it without clientFoundRows).
+	if _, err := s.Swap(ctx, key, []byte("Abc:2"), rec("Abc:2", exp)); err != nil {
+		t.Errorf("Swap to the same record = %v; want nil", err)
+	}
+	// A new expiry alone is written.
+	exp2 := exp.Add(time.Hour)
+	if _, err := s.Swap(ctx, key, []byte("Abc:2"), rec("Abc:2", exp2)); err != nil {
+		t.Fatal(err)
+	}
+	if r, _ := s.Load(ctx, key); !r.Expiry.Equal(exp2.Truncate(time.Microsecond)) {
+		t.Errorf("Swap of the expiry: Load gives %v, want %v", r.Expiry, exp2)
+	}
+	// A deleted row is not found and not brought back.
+	if err := s.Delete(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Swap(ctx, key, []byte("Abc:2"), rec("back", exp)); !errors.Is(err, sessionkit.ErrNotFound) {
+		t.Errorf("Swap of a deleted row = %v; want ErrNotFound", err)
+	}
+	if n := e.count(t); n != 0 {
+		t.Errorf("Swap of a deleted row left %d rows", n)
+	}
+	if _, err := s.Swap(ctx, "Bad-Key", nil, rec("x", exp)); !errors.Is(err, sessionkit.ErrInvalidKey) {
+		t.Errorf("Swap of an invalid key = %v; want ErrInvalidKey", err)
+	}
 }
 
 func TestSwapEmptyData(t *testing.T) {
