@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/sqlite3store"
+	_ "github.com/go-sql-driver/mysql" // sessionkit's MariaDB rows
 	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3" // scs's sqlite3store is written for it (cgo)
@@ -67,7 +69,16 @@ func sessionkitSQLModes(name string, url func(b *testing.B, dir string) string) 
 func sqlLibs() []lib {
 	sqlite := func(b *testing.B, dir string) string { return "sqlite:///" + filepath.Join(dir, "bench.db") }
 	postgres := func(b *testing.B, dir string) string { return testenv.PostgresURL(b) }
+	mariadb := func(b *testing.B, dir string) string {
+		// user[:password]@tcp(host:port)/db?params as a mysql:// URL.
+		dsn := testenv.MySQLDSN(b)
+		user, rest, _ := strings.Cut(dsn, "@tcp(")
+		host, rest, _ := strings.Cut(rest, ")/")
+		db, _, _ := strings.Cut(rest, "?")
+		return "mysql://" + user + "@" + host + "/" + db
+	}
 	libs := append(sessionkitSQLModes("sessionkit-sqlite", sqlite), sessionkitSQLModes("sessionkit-postgres", postgres)...)
+	libs = append(libs, sessionkitSQLModes("sessionkit-mariadb", mariadb)...)
 	return append(libs, []lib{
 		{name: "scs-sqlite3store", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
 			db, err := sql.Open("sqlite3", filepath.Join(dir, "scs.db")+"?_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL")
