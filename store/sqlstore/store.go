@@ -87,8 +87,8 @@ type Config struct {
 	ClearBatchSize int
 
 	// Timeout bounds each operation of the store (Load, Create, Update,
-	// Delete, each batch of ClearExpired, the per-user methods, Migrate and
-	// Check), waiting for a connection included, whatever the caller's
+	// Swap, Delete, TryLock, Unlock, each batch of ClearExpired, the
+	// per-user methods, Migrate and Check), waiting for a connection included, whatever the caller's
 	// context says: a database that stops answering costs a request at most
 	// this long and an error wrapping ErrTimeout, never a hang. A caller's
 	// earlier deadline still wins. Default DefaultTimeout (5 s); a negative
