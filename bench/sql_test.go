@@ -7,11 +7,13 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
 	"github.com/alexedwards/scs/sqlite3store"
+	_ "github.com/go-sql-driver/mysql" // sessionkit's MariaDB rows
 	"github.com/jackc/pgx/v5/pgxpool"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "github.com/mattn/go-sqlite3" // scs's sqlite3store is written for it (cgo)
@@ -27,20 +29,57 @@ func table(prefix string) string {
 	return fmt.Sprintf("%s_%d", prefix, time.Now().UnixNano())
 }
 
-func sessionkitSQL(b *testing.B, url string) (func(http.Handler) http.Handler, access) {
+// The ways a sessionkit Manager can save concurrent requests: merged
+// through Swap (the default), last write wins (Update, as scs and Django
+// do), or one request at a time per session (TryLock and Unlock around the
+// request, merged saves).
+const (
+	merged = iota
+	lastWriteWins
+	exclusive
+)
+
+func sessionkitSQL(b *testing.B, url string, mode int) (func(http.Handler) http.Handler, access) {
 	st, err := sqlstore.Open(context.Background(), url, sqlstore.Config{Table: table("bench_sk"), CreateTable: true})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	return sessionkit.New(st).Middleware, skAccess{}
+	m := sessionkit.New(st)
+	m.LastWriteWins = mode == lastWriteWins
+	m.Exclusive = mode == exclusive
+	return m.Middleware, skAccess{}
+}
+
+// sessionkitSQLModes lists a sessionkit row for each way of saving, on the
+// database of url.
+func sessionkitSQLModes(name string, url func(b *testing.B, dir string) string) []lib {
+	var out []lib
+	for _, m := range []struct {
+		suffix string
+		mode   int
+	}{{"", merged}, {"-lastwritewins", lastWriteWins}, {"-exclusive", exclusive}} {
+		out = append(out, lib{name: name + m.suffix, open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
+			return sessionkitSQL(b, url(b, dir), m.mode)
+		}})
+	}
+	return out
 }
 
 func sqlLibs() []lib {
-	return []lib{
-		{name: "sessionkit-sqlite", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
-			return sessionkitSQL(b, "sqlite:///"+filepath.Join(dir, "bench.db"))
-		}},
+	sqlite := func(b *testing.B, dir string) string { return "sqlite:///" + filepath.Join(dir, "bench.db") }
+	postgres := func(b *testing.B, dir string) string { return testenv.PostgresURL(b) }
+	mariadb := func(b *testing.B, dir string) string {
+		// user[:password]@tcp(host:port)/db?params as a mysql:// URL.
+		dsn := testenv.MySQLDSN(b)
+		user, rest, _ := strings.Cut(dsn, "@tcp(")
+		host, rest, _ := strings.Cut(rest, ")/")
+		db, _, _ := strings.Cut(rest, "?")
+		return "mysql://" + user + "@" + host + "/" + db
+	}
+	libs := append(sessionkitSQLModes("sessionkit-sqlite", sqlite), sessionkitSQLModes("sessionkit-postgres", postgres)...)
+	libs = append(libs, sessionkitSQLModes("sessionkit-mariadb", mariadb)...)
+	return append(libs, []lib{
 		{name: "scs-sqlite3store", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
 			db, err := sql.Open("sqlite3", filepath.Join(dir, "scs.db")+"?_journal_mode=WAL&_busy_timeout=5000&_synchronous=NORMAL")
 			if err != nil {
@@ -51,9 +90,6 @@ func sqlLibs() []lib {
 				b.Fatal(err)
 			}
 			return newSCS(sqlite3store.NewWithCleanupInterval(db, 0))
-		}},
-		{name: "sessionkit-postgres", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
-			return sessionkitSQL(b, testenv.PostgresURL(b))
 		}},
 		{name: "scs-pgxstore", open: func(b *testing.B, dir string) (func(http.Handler) http.Handler, access) {
 			pool, err := pgxpool.New(context.Background(), testenv.PostgresURL(b))
@@ -80,7 +116,7 @@ func sqlLibs() []lib {
 			b.Cleanup(func() { db.Exec(`DROP TABLE ` + t) })
 			return nil, rawSQL{db: db, table: t}
 		}},
-	}
+	}...)
 }
 
 // rawSQL is the floor: one SELECT to read, one UPSERT to write, by a key

@@ -15,6 +15,8 @@ do not exist; running it again changes nothing. With --django the table is
 Django's django_session, exactly as Django's "manage.py migrate sessions"
 creates it on that database, so Django and sessionkit share it; without, it is
 sessionkit's native table (session keys hashed at rest, a per-user index).
+Next to it, in both layouts, it creates the table of session locks
+(<table>_lock) that exclusive requests take turns through; Django ignores it.
 
 The database URL follows Django's dj-database-url convention:
 

@@ -23,7 +23,9 @@ type column struct {
 // takes NULL, and no other column would make an INSERT fail (NOT NULL
 // without a default). It returns an error wrapping ErrNoTable when the
 // table is missing and ErrTableMismatch, saying what is wrong and what to
-// do, when it does not fit. It runs under Config.Timeout.
+// do, when it does not fit. The lease table of TryLock (see the package
+// documentation) is checked the same way if it exists; its absence is no
+// error, since only locking needs it. It runs under Config.Timeout.
 //
 // Run it at start-up to fail early: without it, a wrong table is only
 // noticed by the first request that writes a session.
@@ -49,7 +51,7 @@ func (s *Store) Check(ctx context.Context) error {
 // It reports whether the table exists; an existing table that does not fit
 // is an error wrapping ErrTableMismatch.
 func (s *Store) check(ctx context.Context) (bool, error) {
-	cols, err := s.columns(ctx)
+	cols, err := s.columns(ctx, s.table)
 	if err != nil {
 		return false, fmt.Errorf("sqlstore: read the columns of table %s: %w", s.dialect.qualified(s.table), err)
 	}
@@ -59,12 +61,42 @@ func (s *Store) check(ctx context.Context) (bool, error) {
 	if problems := s.layout.problems(s.dialect, cols); len(problems) > 0 {
 		return true, s.mismatch(cols, problems)
 	}
-	return true, nil
+	return true, s.checkLocks(ctx)
 }
 
-// columns lists the columns of the store's table; none if it does not
-// exist.
-func (s *Store) columns(ctx context.Context) ([]column, error) {
+// checkLocks checks the lease table of TryLock, if there is one. Its
+// absence is no error: only locking needs it, and TryLock then says how to
+// create it.
+func (s *Store) checkLocks(ctx context.Context) error {
+	cols, err := s.columns(ctx, s.locks)
+	if err != nil {
+		return fmt.Errorf("sqlstore: read the columns of table %s: %w", s.dialect.qualified(s.locks), err)
+	}
+	if len(cols) == 0 {
+		return nil
+	}
+	var problems []string
+	for _, w := range []struct {
+		name string
+		kind kind
+	}{{"lock_key", textKind}, {"token", textKind}, {"expires", intKind}} {
+		i := slices.IndexFunc(cols, func(c column) bool { return strings.EqualFold(c.name, w.name) })
+		switch {
+		case i < 0:
+			problems = append(problems, "it has no column "+w.name)
+		case !w.kind.fits(s.dialect, cols[i].typ):
+			problems = append(problems, fmt.Sprintf("column %s is %s, not %s", w.name, cols[i].typ, w.kind))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: table %s, where the store keeps session locks, is not laid out for them: %s. Drop or rename it and run `sessionkit migrate --db URL` to create it",
+			ErrTableMismatch, s.dialect.qualified(s.locks), strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// columns lists the columns of table t; none if it does not exist.
+func (s *Store) columns(ctx context.Context, t table) ([]column, error) {
 	var (
 		query string
 		args  []any
@@ -73,17 +105,17 @@ func (s *Store) columns(ctx context.Context) ([]column, error) {
 	case Postgres:
 		query = `SELECT column_name, data_type, is_nullable = 'NO', column_default IS NOT NULL OR is_identity = 'YES' OR is_generated <> 'NEVER'
 			FROM information_schema.columns WHERE table_schema = COALESCE(NULLIF($1, ''), current_schema()) AND table_name = $2`
-		args = []any{s.table.schema, s.table.name}
+		args = []any{t.schema, t.name}
 	case MySQL:
 		query = "SELECT column_name, column_type, is_nullable = 'NO', column_default IS NOT NULL OR extra <> '' " +
 			"FROM information_schema.columns WHERE table_schema = COALESCE(NULLIF(?, ''), DATABASE()) AND table_name = ?"
-		args = []any{s.table.schema, s.table.name}
+		args = []any{t.schema, t.name}
 	default:
 		query = `SELECT name, type, "notnull" <> 0, dflt_value IS NOT NULL OR pk <> 0 FROM pragma_table_info(?)`
-		args = []any{s.table.name}
-		if s.table.schema != "" {
+		args = []any{t.name}
+		if t.schema != "" {
 			query = `SELECT name, type, "notnull" <> 0, dflt_value IS NOT NULL OR pk <> 0 FROM pragma_table_info(?, ?)`
-			args = append(args, s.table.schema)
+			args = append(args, t.schema)
 		}
 	}
 	rows, err := s.db.QueryContext(ctx, query, args...)

@@ -225,7 +225,11 @@ func (d Dialect) ddl(t table, django bool) []string {
 // queries holds the SQL text of every statement the store prepares.
 type queries struct {
 	load, create, update, delete, exists, clear string
-	userSessions, deleteUser                    string
+	// swap is update with the stored data compared; swapSame (MySQL only)
+	// asks whether the stored data is a given value, to read a swap that
+	// reported no row changed.
+	swap, swapSame           string
+	userSessions, deleteUser string
 }
 
 // buildQueries writes the statements for dialect d, table t and layout l.
@@ -262,6 +266,19 @@ func (d Dialect) buildQueries(t table, l layout) queries {
 		qs.create += " ON CONFLICT (" + k + ") DO NOTHING"
 	}
 	qs.update = "UPDATE " + tbl + " SET " + set + " WHERE " + k + " = " + updateKey
+	// The swap compares the stored data with the one read, byte for byte:
+	// MySQL would compare Django's longtext under the table's collation,
+	// which may ignore case and trailing spaces, so the value is made
+	// binary there (a native longblob is binary already).
+	oldData := p(4)
+	if l.userID != "" {
+		oldData = p(5)
+	}
+	if d == MySQL {
+		oldData = "CAST(? AS BINARY)"
+		qs.swapSame = "SELECT " + data + " = CAST(? AS BINARY) FROM " + tbl + " WHERE " + k + " = ?"
+	}
+	qs.swap = qs.update + " AND " + data + " = " + oldData
 	qs.delete = "DELETE FROM " + tbl + " WHERE " + k + " = " + p(1)
 	qs.exists = "SELECT 1 FROM " + tbl + " WHERE " + k + " = " + p(1)
 	// Each batch walks the expiry index from its oldest end (ORDER BY):
@@ -286,6 +303,80 @@ func (d Dialect) buildQueries(t table, l layout) queries {
 		qs.deleteUser = "DELETE FROM " + tbl + " WHERE " + u + " = " + p(1) + " AND " + k + " <> " + p(2)
 	}
 	return qs
+}
+
+// lockTable is the table of the session leases that sits next to the
+// session table t: its name with "_lock" appended, cut to fit the
+// 63-character identifiers of PostgreSQL.
+func lockTable(t table) table {
+	name := t.name
+	if len(name) > 58 {
+		name = name[:58]
+	}
+	return table{schema: t.schema, name: name + "_lock"}
+}
+
+// lockDDL creates the lease table t: one row per locked session, keyed by
+// sessionkit.KeyHash of the session key, with the holder's token and the
+// end of its lease in Unix microseconds (an integer on every database, so
+// that one comparison serves all three).
+func (d Dialect) lockDDL(t table) string {
+	tbl := d.qualified(t)
+	switch d {
+	case MySQL:
+		return "CREATE TABLE IF NOT EXISTS " + tbl + " (`lock_key` char(64) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY, `token` varchar(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL, `expires` bigint NOT NULL)"
+	case Postgres:
+		// UNLOGGED: a lease is written and deleted by every exclusive
+		// request, and a commit that wrote no WAL does not wait for a
+		// flush to disk. A crash of the server empties the table, which
+		// only frees the sessions whose leases it held.
+		return `CREATE UNLOGGED TABLE IF NOT EXISTS ` + tbl + ` ("lock_key" varchar(64) NOT NULL PRIMARY KEY, "token" varchar(255) NOT NULL, "expires" bigint NOT NULL)`
+	}
+	// WITHOUT ROWID: one B-tree, keyed by lock_key, rather than a table
+	// and its primary-key index.
+	return `CREATE TABLE IF NOT EXISTS ` + tbl + ` ("lock_key" text NOT NULL PRIMARY KEY, "token" text NOT NULL, "expires" integer NOT NULL) WITHOUT ROWID`
+}
+
+// lockQueries holds the SQL text of the lease statements.
+type lockQueries struct {
+	// acquire takes a free lease. On PostgreSQL and SQLite it also takes
+	// over one that has run out, and takes (key, token, expires, now); on
+	// MySQL it only inserts, (key, token, expires), and takeOver does the
+	// rest.
+	acquire string
+	// takeOver (MySQL) takes a lease that has run out: (token, expires,
+	// key, now). The new end is later than now, so the row always changes
+	// and rows affected counts it with or without clientFoundRows.
+	takeOver string
+	// release ends a lease: (key, token). prune removes every lease that
+	// has run out: (now).
+	release, prune string
+}
+
+// buildLockQueries writes the lease statements for the lease table t.
+func (d Dialect) buildLockQueries(t table) lockQueries {
+	tbl := d.qualified(t)
+	var lq lockQueries
+	if d == MySQL {
+		lq.acquire = "INSERT IGNORE INTO " + tbl + " (`lock_key`, `token`, `expires`) VALUES (?, ?, ?)"
+		lq.takeOver = "UPDATE " + tbl + " SET `token` = ?, `expires` = ? WHERE `lock_key` = ? AND `expires` <= ?"
+		lq.release = "DELETE FROM " + tbl + " WHERE `lock_key` = ? AND `token` = ?"
+		lq.prune = "DELETE FROM " + tbl + " WHERE `expires` <= ?"
+		return lq
+	}
+	p := func(n int) string {
+		if d == Postgres {
+			return "$" + strconv.Itoa(n)
+		}
+		return "?"
+	}
+	// One statement: insert, or take over the row whose lease ended; a
+	// live lease makes the WHERE false and no row is written.
+	lq.acquire = `INSERT INTO ` + tbl + ` AS l ("lock_key", "token", "expires") VALUES (` + p(1) + `, ` + p(2) + `, ` + p(3) + `) ` +
+		`ON CONFLICT ("lock_key") DO UPDATE SET "token" = excluded."token", "expires" = excluded."expires" WHERE l."expires" <= ` + p(4)
+	lq.release = `DELETE FROM ` + tbl + ` WHERE "lock_key" = ` + p(1) + ` AND "token" = ` + p(2)
+	lq.prune = `DELETE FROM ` + tbl + ` WHERE "expires" <= ` + p(1)
+	return lq
 }
 
 // Time formats. Django stores SQLite datetimes as str(naive UTC datetime);

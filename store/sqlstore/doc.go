@@ -40,6 +40,43 @@
 // checking that a table already there fits the layout; Check runs that
 // check alone, to fail at start-up rather than on the first write.
 //
+// # Concurrent requests: Swap and TryLock
+//
+// Swap (sessionkit.Swapper) is how the Manager merges concurrent saves of
+// one session: one UPDATE ... WHERE key = ? AND data = ?, which compares
+// the data column itself with what the request read. Django's table has no
+// version column and gets none: Django keeps reading and writing it as
+// before. When no row changed, one SELECT by key tells a conflict
+// (sessionkit.ErrConflict) from a deleted row (sessionkit.ErrNotFound). On
+// MySQL the comparison is binary (Django's longtext may have a collation
+// that ignores case), and the SELECT also compares the data, because
+// MySQL counts only changed rows unless clientFoundRows is set, which a
+// *sql.DB given to New may lack.
+//
+// TryLock and Unlock (sessionkit.Locker, for Manager.Exclusive) keep
+// leases in a table of their own next to the session table, named after
+// it with "_lock" appended ("sessionkit_session_lock", "django_session_lock"):
+// one row per locked session, keyed by sessionkit.KeyHash of the session
+// key in both layouts, with the holder's token and the end of the lease in
+// Unix microseconds by the store's clock. TryLock is one INSERT that also
+// takes over a lease that has run out (ON CONFLICT ... DO UPDATE ... WHERE
+// on PostgreSQL and SQLite; on MySQL an INSERT IGNORE and, if the row was
+// there, an UPDATE guarded by the lease's end), and rows affected says who
+// won; Unlock deletes the row if it still holds the token; ClearExpired
+// prunes the leases that ended. Each is a short statement on any pooled
+// connection, the same on the three databases, and works across processes
+// and hosts.
+//
+// PostgreSQL advisory locks and MySQL's GET_LOCK were not used: they
+// belong to one connection, which the request would have to hold from
+// TryLock to Unlock while its save needs another, so that ten exclusive
+// requests would take the whole default pool and deadlock under load.
+//
+// Migrate creates the lease table with the session table, in both layouts
+// (Django ignores a table it has no model for). Check accepts a database
+// without it, since only locking needs it; TryLock then fails with an
+// error wrapping ErrNoLockTable that says to run `sessionkit migrate`.
+//
 // # Deadlines and the connection pool
 //
 // Every operation runs under Config.Timeout (default 5 s) of its own,

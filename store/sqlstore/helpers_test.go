@@ -117,7 +117,10 @@ func uniqueTable(t *testing.T, db *sql.DB) string {
 	var b [6]byte
 	rand.Read(b[:])
 	name := fmt.Sprintf("sqlstore_test_%x", b)
-	t.Cleanup(func() { db.Exec("DROP TABLE IF EXISTS " + name) })
+	t.Cleanup(func() {
+		db.Exec("DROP TABLE IF EXISTS " + name)
+		db.Exec("DROP TABLE IF EXISTS " + name + "_lock") // the store's lease table
+	})
 	return name
 }
 

@@ -507,3 +507,37 @@ func queryStrings(t *testing.T, db *sql.DB, query string, args ...any) []string 
 	}
 	return out
 }
+
+// TestMergedSaveDjangoReads: two requests read a session Django wrote and
+// save different keys; the second save conflicts and merges (Swap on
+// session_data). Django's SessionStore then loads every key, its own and
+// both requests'.
+func TestMergedSaveDjangoReads(t *testing.T) {
+	testenv.Python(t)
+	for _, dd := range djangoDBs() {
+		t.Run(dd.name, func(t *testing.T) {
+			d := dd.open(t)
+			res := runDjango(t, d, []map[string]any{{"op": "write", "data": map[string]any{"django": "first"}, "expiry": 3600}})
+			key := res[0].Key
+			m := sessionkit.New(d.store)
+			m.Codec = &sessionkit.DjangoCodec{SecretKey: djangoSecret}
+			a, b := m.Open(t.Context(), key), m.Open(t.Context(), key)
+			if a.Get("django") != "first" || b.Get("django") != "first" {
+				t.Fatalf("Go read Django's session as %v", a.Keys())
+			}
+			a.Set("cart", []any{"A-1", "B-2"})
+			if err := a.Save(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			b.Set("theme", "dark")
+			if err := b.Save(t.Context()); err != nil { // conflicts with a's save, merges
+				t.Fatal(err)
+			}
+			back := runDjango(t, d, []map[string]any{{"op": "read", "key": key}})
+			want := `{"django":"first","_session_expiry":3600,"cart":["A-1","B-2"],"theme":"dark"}`
+			if g, w := decodeJSON(t, back[0].Data), decodeJSON(t, []byte(want)); !back[0].Found || !back[0].Live || !reflect.DeepEqual(g, w) {
+				t.Errorf("after a merged save Django loads %s (found %v, live %v); want %s", back[0].Data, back[0].Found, back[0].Live, want)
+			}
+		})
+	}
+}

@@ -87,8 +87,8 @@ type Config struct {
 	ClearBatchSize int
 
 	// Timeout bounds each operation of the store (Load, Create, Update,
-	// Delete, each batch of ClearExpired, the per-user methods, Migrate and
-	// Check), waiting for a connection included, whatever the caller's
+	// Swap, Delete, TryLock, Unlock, each batch of ClearExpired, the
+	// per-user methods, Migrate and Check), waiting for a connection included, whatever the caller's
 	// context says: a database that stops answering costs a request at most
 	// this long and an error wrapping ErrTimeout, never a hang. A caller's
 	// earlier deadline still wins. Default DefaultTimeout (5 s); a negative
@@ -106,8 +106,9 @@ type Config struct {
 }
 
 // Store is a sessionkit.Store on an SQL database. It implements
-// sessionkit.ExpiredClearer and, in the native layout,
-// sessionkit.UserSessionLister. It is safe for concurrent use.
+// sessionkit.ExpiredClearer, sessionkit.Swapper, sessionkit.Locker and, in
+// the native layout, sessionkit.UserSessionLister. It is safe for
+// concurrent use.
 type Store struct {
 	db      *sql.DB
 	dialect Dialect
@@ -115,11 +116,14 @@ type Store struct {
 	table   table
 	layout  layout
 	queries queries
-	batch   int
-	create  bool
-	timeout time.Duration // <= 0: none
-	logger  *slog.Logger
-	now     func() time.Time
+	// locks is the lease table of TryLock and Unlock (see lock.go).
+	locks       table
+	lockQueries lockQueries
+	batch       int
+	create      bool
+	timeout     time.Duration // <= 0: none
+	logger      *slog.Logger
+	now         func() time.Time
 
 	// Set by Open, which owns the *sql.DB; pin keeps an in-memory SQLite
 	// database alive while the pool opens and closes connections.
@@ -130,6 +134,7 @@ type Store struct {
 	// context ends: a channel holding one token.
 	initMu chan struct{}
 	stmts  atomic.Pointer[statements]
+	lstmts atomic.Pointer[lockStatements]
 	closed atomic.Bool
 
 	stopJanitor context.CancelFunc
@@ -141,10 +146,11 @@ type Store struct {
 // statements are prepared once, on first use, and reused.
 type statements struct {
 	load, create, update, delete, exists, clear *sql.Stmt
+	swap, swapSame                              *sql.Stmt // swapSame: MySQL only
 }
 
 func (st *statements) close() {
-	for _, s := range []*sql.Stmt{st.load, st.create, st.update, st.delete, st.exists, st.clear} {
+	for _, s := range []*sql.Stmt{st.load, st.create, st.update, st.delete, st.exists, st.clear, st.swap, st.swapSame} {
 		if s != nil {
 			s.Close()
 		}
@@ -156,6 +162,8 @@ var (
 	_ sessionkit.Store             = (*Store)(nil)
 	_ sessionkit.ExpiredClearer    = (*Store)(nil)
 	_ sessionkit.UserSessionLister = (*Store)(nil)
+	_ sessionkit.Swapper           = (*Store)(nil)
+	_ sessionkit.Locker            = (*Store)(nil)
 )
 
 // New returns a Store that keeps sessions in db. The caller keeps ownership
@@ -210,6 +218,8 @@ func New(db *sql.DB, cfg Config) (*Store, error) {
 		s.batch = DefaultClearBatchSize
 	}
 	s.queries = d.buildQueries(t, s.layout)
+	s.locks = lockTable(t)
+	s.lockQueries = d.buildLockQueries(s.locks)
 	if cfg.CleanupInterval > 0 {
 		ctx, cancel := context.WithCancel(context.Background())
 		s.stopJanitor = cancel
@@ -279,7 +289,11 @@ func (s *Store) statements(ctx context.Context) (*statements, error) {
 	}{
 		{&st.load, q.load}, {&st.create, q.create}, {&st.update, q.update},
 		{&st.delete, q.delete}, {&st.exists, q.exists}, {&st.clear, q.clear},
+		{&st.swap, q.swap}, {&st.swapSame, q.swapSame},
 	} {
+		if p.text == "" {
+			continue
+		}
 		stmt, err := s.db.PrepareContext(ctx, p.text)
 		if err != nil {
 			st.close()
@@ -477,7 +491,9 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // many it removed. It deletes at most Config.ClearBatchSize rows per
 // statement, found through the expiry index, and repeats until a batch
 // comes back short, so no single statement holds locks for long. Rows that
-// expire while it runs are left for the next call. Each batch runs under
+// expire while it runs are left for the next call. Last, it deletes the
+// session leases (TryLock) that have run out, which it does not count; a
+// database without the lease table is not an error here. Each batch runs under
 // Config.Timeout of its own, and ctx is checked between batches: a
 // cancelled ctx stops the loop and reports what was removed so far.
 //
@@ -505,7 +521,7 @@ func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 			return total, err
 		}
 		if n < int64(s.batch) {
-			return total, nil
+			return total, s.pruneLocks(ctx)
 		}
 	}
 }
@@ -618,7 +634,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	if _, err := s.check(ctx); err != nil {
 		return err
 	}
-	ddl := s.dialect.ddl(s.table, s.django)
+	// The lease table of TryLock comes with the session table in both
+	// layouts: Django ignores a table it has no model for.
+	ddl := append(s.dialect.ddl(s.table, s.django), s.dialect.lockDDL(s.locks))
 	wrap := func(err error) error {
 		return fmt.Errorf("sqlstore: create table %s: %w", s.dialect.qualified(s.table), err)
 	}
@@ -692,6 +710,9 @@ func (s *Store) Close() error {
 		s.closed.Store(true)
 		if st := s.stmts.Swap(nil); st != nil {
 			st.close()
+		}
+		if ls := s.lstmts.Swap(nil); ls != nil {
+			ls.close()
 		}
 		<-s.initMu
 		var errs []error

@@ -291,7 +291,10 @@ func TestClearExpiredDeletesInBatches(t *testing.T) {
 			if err != nil || n != int64(tc.rows) {
 				t.Fatalf("ClearExpired = %d, %v; want %d", n, err, tc.rows)
 			}
-			deletes := log.affected("DELETE")
+			deletes := log.affected(`DELETE FROM "sessionkit_session" `)
+			if prunes := log.affected(`DELETE FROM "sessionkit_session_lock" `); len(prunes) != 1 {
+				t.Errorf("ran %d DELETE statements on the lease table, want 1", len(prunes))
+			}
 			if len(deletes) != tc.statements {
 				t.Errorf("ran %d DELETE statements %v, want %d", len(deletes), deletes, tc.statements)
 			}

@@ -1,0 +1,90 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/sessionkit/sessionkit"
+)
+
+// Swap replaces the row stored under key by rec, as Update does, but only
+// if its data is still old, byte for byte: one conditional UPDATE that
+// compares the data column itself (Django's table has no version column,
+// and none is added to it). It returns an error wrapping
+// sessionkit.ErrConflict when the data has changed since it was read, and
+// sessionkit.ErrNotFound when the row is gone; it never recreates a row.
+//
+// When the UPDATE changes no row, one SELECT by key tells a conflict from
+// a deleted row. On MySQL it also compares the data, since MySQL counts
+// only the rows an UPDATE changed unless the connection sets
+// clientFoundRows: a swap that writes what is already stored changes
+// nothing and still succeeds.
+func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit.Record) (string, error) {
+	if !sessionkit.ValidKey(key) {
+		return "", invalidKey("swap")
+	}
+	args, err := s.args(key, rec)
+	if err != nil {
+		return "", err
+	}
+	tctx, cancel := s.bound(ctx)
+	defer cancel()
+	st, err := s.statements(tctx)
+	if err != nil {
+		return "", s.fail(ctx, tctx, "", err)
+	}
+	// (data, expiry[, user], key, old data)
+	stored := args[0]
+	copy(args, args[1:])
+	args[len(args)-1] = stored
+	args = append(args, s.dataArg(old))
+	res, err := st.swap.ExecContext(tctx, args...)
+	if err != nil {
+		return "", s.fail(ctx, tctx, "swap session", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return "", fmt.Errorf("sqlstore: swap session: %w", err)
+	}
+	if n > 0 {
+		return key, nil
+	}
+	if st.swapSame != nil {
+		var same int
+		err := st.swapSame.QueryRowContext(tctx, s.dataArg(old), stored).Scan(&same)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return "", sessionkit.ErrNotFound
+		case err != nil:
+			return "", s.fail(ctx, tctx, "swap session", err)
+		case same == 1 && bytes.Equal(old, rec.Data):
+			// The row holds old, which is also the new data: the UPDATE
+			// matched it and MySQL counted no change.
+			return key, nil
+		}
+		return "", sessionkit.ErrConflict
+	}
+	var one int
+	switch err := st.exists.QueryRowContext(tctx, stored).Scan(&one); {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", sessionkit.ErrNotFound
+	case err != nil:
+		return "", s.fail(ctx, tctx, "swap session", err)
+	}
+	return "", sessionkit.ErrConflict
+}
+
+// dataArg is the value compared with the data column: text in Django's
+// table, bytes (never NULL) in the native one.
+func (s *Store) dataArg(data []byte) any {
+	if s.django {
+		return string(data)
+	}
+	if data == nil {
+		return []byte{}
+	}
+	return data
+}
