@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/sessionkit/sessionkit"
+	"github.com/sessionkit/sessionkit/sessionkittest"
 	"github.com/sessionkit/sessionkit/store/memstore"
 )
 
@@ -226,5 +227,48 @@ func TestNoObserverAlloc(t *testing.T) {
 	key := sessionkit.NewKey()
 	if allocs := testing.AllocsPerRun(100, func() { m.Exists(ctx, key) }); allocs != 0 {
 		t.Fatalf("a load with no Observer: %v allocations, want 0", allocs)
+	}
+}
+
+// A session that timed out, and one refused as too large, are logged by
+// LogKeyHash too.
+func TestTimeoutAndTooLargeEventsHideTheKey(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	clock := sessionkittest.NewClock(time.Unix(1_800_000_000, 0))
+	store := memstore.New(0)
+	defer store.Close()
+	// In Django mode the record keeps Django's expiry, so the idle timeout
+	// is the Manager's to apply.
+	codec := &sessionkit.DjangoCodec{SecretKey: "django-insecure-lifecycle-log-test"}
+	m := &sessionkit.Manager{Store: store, Codec: codec, Logger: log, Now: clock.Now, IdleTimeout: time.Hour, MaxSize: 200}
+	ctx := context.Background()
+	key := sessionkittest.Seed(t, m, map[string]any{"a": 1}).Value
+
+	// Too large: a request adds more than MaxSize to the session.
+	c := sessionkittest.NewClient(t, m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := sessionkit.FromRequest(r)
+		s.Set("big", strings.Repeat("x", 400))
+	})))
+	c.SetCookie(&http.Cookie{Name: "sessionid", Value: key})
+	if resp := c.Get("/"); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("status %d, want 413", resp.StatusCode)
+	}
+	// Timed out: idle for longer than IdleTimeout.
+	clock.Advance(2 * time.Hour)
+	if s := m.Open(ctx, key); s.Get("a") != nil {
+		t.Fatal("the session outlived its idle timeout")
+	}
+	out := buf.String()
+	for _, msg := range []string{"session too large", "session timed out"} {
+		if !strings.Contains(out, msg) {
+			t.Errorf("no %q in the log:\n%s", msg, out)
+		}
+	}
+	if strings.Contains(out, key) {
+		t.Errorf("the log holds the session key:\n%s", out)
+	}
+	if n := strings.Count(out, "session="+sessionkit.LogKeyHash(key)); n != 3 {
+		t.Errorf("%d lines name the session by LogKeyHash, want 3 (created, too large, timed out):\n%s", n, out)
 	}
 }
