@@ -1,14 +1,15 @@
 # sessionkit: `make test` is what CI runs (.ci/run).
 GO ?= go
 
-.PHONY: test services vet unit allocs go-next fuzz bench-check e2e serve bench
+.PHONY: test services vet unit allocs go-next fuzz bench-check e2e examples serve bench
 
 # The Go release after the one go.mod names; the go command fetches it.
 GO_NEXT ?= go1.27.3
 
 ## test: start the services the tests need, then vet and run every test with the race detector,
-## the allocation tests without it, the unit tests again under the next Go release, and the fuzzers briefly
-test: services vet unit allocs go-next fuzz bench-check e2e
+## the allocation tests without it, the unit tests again under the next Go release, the fuzzers briefly,
+## the browser tests and the example applications
+test: services vet unit allocs go-next fuzz bench-check e2e examples
 
 services:
 	scripts/services.sh
@@ -45,9 +46,17 @@ bench-check:
 e2e:
 	cd e2e && $(GO) test -count=1 -timeout 10m ./...
 
-## serve: the demo on http://127.0.0.1:8000
+# The example applications (net/http, chi, gin, echo) are a module of their
+# own, built against this checkout through a replace directive.
+examples:
+	cd examples && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+
+## serve: build, then run the playground on http://127.0.0.1:8000
 serve:
-	$(GO) run ./cmd/sessionkit serve
+	@echo "make serve: building bin/sessionkit first (the first build compiles the pure-Go SQLite driver and takes a couple of minutes; later builds take seconds)"
+	$(GO) build -o bin/sessionkit ./cmd/sessionkit
+	@echo "make serve: built; starting bin/sessionkit serve"
+	./bin/sessionkit serve
 
 ## bench: the side-by-side benchmarks with scs and gorilla/sessions (see docs/benchmarks.md)
 bench:

@@ -110,6 +110,10 @@ type Manager struct {
 	// Logger receives warnings (corrupted data) and errors (store
 	// failures); nil means slog.Default().
 	Logger *slog.Logger
+	// Observer, when set, is told of every store call, merge and lock
+	// wait, for metrics (see package otelsessionkit). nil observes
+	// nothing.
+	Observer Observer
 	// ErrorHandler writes the response in place of the handler's when the
 	// store fails, or with ErrInterrupted when the session was deleted by a
 	// concurrent request; nil means DefaultErrorHandler (500 and 400).
@@ -138,12 +142,16 @@ func (m *Manager) lock(ctx context.Context, key string) (unlock func(), err erro
 		ttl = DefaultLockTTL
 	}
 	token := NewKey()
-	deadline := time.Now().Add(wait) // real time: a test's clock does not wait
+	start := time.Now()
+	deadline := start.Add(wait) // real time: a test's clock does not wait
 	pause := time.Millisecond
-	for {
+	for waited := false; ; waited = true {
 		ok, err := l.TryLock(ctx, key, token, ttl)
 		if err != nil {
 			return nil, fmt.Errorf("sessionkit: locking the session: %w", err)
+		}
+		if ok && waited {
+			m.observe(ctx, OpLockWait, start, nil)
 		}
 		if ok {
 			return func() {
@@ -154,7 +162,9 @@ func (m *Manager) lock(ctx context.Context, key string) (unlock func(), err erro
 		}
 		left := time.Until(deadline)
 		if left <= 0 {
-			return nil, fmt.Errorf("%w: waited %v (Manager.LockWait); another request holds it", ErrLocked, wait)
+			err := fmt.Errorf("%w: waited %v (Manager.LockWait); another request holds it", ErrLocked, wait)
+			m.observe(ctx, OpLockWait, start, err)
+			return nil, err
 		}
 		// Jittered, growing pauses: waiters do not wake in step.
 		t := time.NewTimer(min(pause/2+rand.N(pause), left))
@@ -265,7 +275,7 @@ func (m *Manager) Exists(ctx context.Context, key string) (bool, error) {
 	if !m.validKey(key) {
 		return false, nil
 	}
-	_, err := m.Store.Load(ctx, key)
+	_, err := m.storeLoad(ctx, key)
 	if errors.Is(err, ErrNotFound) {
 		return false, nil
 	}
@@ -334,7 +344,7 @@ func (m *Manager) load(ctx context.Context, s *Session) *pyjson.Object {
 	if p := s.preloaded; p != nil {
 		rec, err, s.preloaded = p.rec, p.err, nil
 	} else {
-		rec, err = m.Store.Load(ctx, s.key)
+		rec, err = m.storeLoad(ctx, s.key)
 	}
 	if errors.Is(err, ErrNotFound) {
 		s.key = ""
@@ -355,7 +365,8 @@ func (m *Manager) load(ctx context.Context, s *Session) *pyjson.Object {
 	now := m.now()
 	if m.timedOut(s, data, now) {
 		// Expired by sessionkit's own policy: forget it like a missing one.
-		if err := m.Store.Delete(context.WithoutCancel(ctx), s.key); err != nil {
+		m.event(ctx, "sessionkit: session timed out", s.key, "")
+		if err := m.storeDelete(context.WithoutCancel(ctx), s.key); err != nil {
 			m.logger().Warn("sessionkit: deleting a timed-out session", "err", err)
 		}
 		s.key, s.created, s.active = "", 0, 0
@@ -392,15 +403,19 @@ const maxMergeAttempts = 64
 func (m *Manager) update(ctx context.Context, s *Session, rec Record, now time.Time) (string, error) {
 	sw, ok := m.Store.(Swapper)
 	if !ok || m.LastWriteWins {
-		key, err := m.Store.Update(ctx, s.key, rec)
+		key, err := m.storeUpdate(ctx, s.key, rec)
 		if err == nil {
 			s.base, s.changed, s.cleared = rec.Data, nil, false
 		}
 		return key, err
 	}
+	conflicted := false
 	for range maxMergeAttempts {
 		if s.base != nil {
-			key, err := sw.Swap(ctx, s.key, s.base, rec)
+			if conflicted {
+				m.observe(ctx, OpRetry, time.Time{}, nil)
+			}
+			key, err := m.storeSwap(ctx, sw, s.key, s.base, rec)
 			if err == nil {
 				s.base, s.changed, s.cleared = rec.Data, nil, false
 				return key, nil
@@ -408,8 +423,10 @@ func (m *Manager) update(ctx context.Context, s *Session, rec Record, now time.T
 			if !errors.Is(err, ErrConflict) {
 				return "", err
 			}
+			conflicted = true
+			m.observe(ctx, OpConflict, time.Time{}, nil)
 		}
-		latest, err := m.Store.Load(ctx, s.key)
+		latest, err := m.storeLoad(ctx, s.key)
 		if err != nil {
 			return "", err
 		}

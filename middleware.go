@@ -228,7 +228,7 @@ func (w *responseWriter) commit(code int) bool {
 // unwound safely, so the load comes first).
 func (w *responseWriter) preload() bool {
 	s := w.s
-	rec, err := w.m.Store.Load(s.ctx, s.key)
+	rec, err := w.m.storeLoad(s.ctx, s.key)
 	if err == nil || errors.Is(err, ErrNotFound) {
 		// Decoded on first use, as before: an untouched session stays
 		// untouched (no Vary, no cookie deleted for an unknown key).
@@ -257,7 +257,7 @@ func (w *responseWriter) failLocked(err error) {
 	case errors.Is(err, ErrInterrupted):
 		w.m.logger().Warn("sessionkit: session deleted before the request completed", "method", w.r.Method, "path", w.r.URL.Path)
 	case errors.Is(err, ErrTooLarge):
-		w.m.logger().Warn("sessionkit: session too large", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
+		w.m.logger().Warn("sessionkit: session too large", "err", err, "session", LogKeyHash(w.s.Key()), "method", w.r.Method, "path", w.r.URL.Path)
 	case errors.Is(err, ErrEncoding), errors.Is(err, ErrInvalidExpiry):
 		w.m.logger().Error("sessionkit: the handler put a value in the session that cannot be saved", "err", err, "method", w.r.Method, "path", w.r.URL.Path)
 	case errors.Is(err, ErrLocked), errors.Is(err, ErrConflict):

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/sessionkit/sessionkit"
+	"github.com/sessionkit/sessionkit/sessionkittest"
 	"github.com/sessionkit/sessionkit/store/memstore"
 )
 
@@ -436,43 +437,33 @@ func TestConcurrentUseInOneRequest(t *testing.T) {
 }
 
 func TestIdleTimeout(t *testing.T) {
-	now := time.Unix(1_800_000_000, 0)
-	clock := func() time.Time { return now }
-	cs := &countingStore{Store: &memstore.Store{Now: clock}}
-	m := &sessionkit.Manager{Store: cs, Now: clock, IdleTimeout: 30 * time.Minute}
-	h := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	clock := sessionkittest.NewClock(time.Unix(1_800_000_000, 0))
+	cs := &countingStore{Store: &memstore.Store{}} // the store reads the Manager's clock
+	m := &sessionkit.Manager{Store: cs, Now: clock.Now, IdleTimeout: 30 * time.Minute}
+	c := sessionkittest.NewClient(t, m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := sessionkit.FromRequest(r)
 		if r.URL.Query().Get("login") != "" {
 			s.Set("user", "alice")
 		}
 		fmt.Fprint(w, s.Get("user"))
-	}))
-	user := func(cookie string) string {
-		req := httptest.NewRequest("GET", "/", nil)
-		req.Header.Set("Cookie", cookie)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec.Body.String()
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest("GET", "/?login=1", nil))
-	cookie := sessionCookieOf(rec.Result())
-	if c := rec.Result().Header.Get("Set-Cookie"); !strings.Contains(c, "Max-Age=1800") {
-		t.Errorf("idle-timeout cookie %q, want Max-Age=1800", c)
+	})))
+	user := func() string { return c.Get("/").Text }
+	if got := c.Get("/?login=1").Header.Get("Set-Cookie"); !strings.Contains(got, "Max-Age=1800") {
+		t.Errorf("idle-timeout cookie %q, want Max-Age=1800", got)
 	}
 	// Activity within the refresh interval (3 min) costs no write.
-	now = now.Add(time.Minute)
+	clock.Advance(time.Minute)
 	cs.calls.Store(0)
-	if got := user(cookie); got != "alice" {
+	if got := user(); got != "alice" {
 		t.Fatalf("after 1 min: %q", got)
 	}
 	if n := cs.calls.Load(); n != 1 {
 		t.Errorf("a read within the refresh interval cost %d store calls, want 1 (no write)", n)
 	}
 	// Past it, the activity is written back.
-	now = now.Add(4 * time.Minute)
+	clock.Advance(4 * time.Minute)
 	cs.calls.Store(0)
-	if got := user(cookie); got != "alice" {
+	if got := user(); got != "alice" {
 		t.Fatalf("after 5 min: %q", got)
 	}
 	if n := cs.calls.Load(); n != 2 {
@@ -480,12 +471,12 @@ func TestIdleTimeout(t *testing.T) {
 	}
 	// 29 minutes after that write it is alive (and refreshed); 31 minutes of
 	// silence later it is gone.
-	now = now.Add(29 * time.Minute)
-	if got := user(cookie); got != "alice" {
+	clock.Advance(29 * time.Minute)
+	if got := user(); got != "alice" {
 		t.Fatalf("29 min after the last write: %q", got)
 	}
-	now = now.Add(31 * time.Minute)
-	if got := user(cookie); got == "alice" {
+	clock.Advance(31 * time.Minute)
+	if got := user(); got == "alice" {
 		t.Fatal("the session outlived its idle timeout")
 	}
 }
@@ -692,13 +683,15 @@ func TestSeveralManagers(t *testing.T) {
 		s1.Set("cart", 1)
 		s2.Set("admin", true)
 	})))
-	res := do(t, h, "")
-	names := map[string]bool{}
-	for _, c := range res.Cookies() {
-		names[c.Name] = true
+	c := sessionkittest.NewClient(t, h)
+	c.Get("/")
+	for _, m := range []*sessionkit.Manager{site, admin} {
+		if _, ok := c.Session(m); !ok {
+			t.Errorf("no session in the jar for the Manager with cookie %q", m.CookieName)
+		}
 	}
-	if !names["sessionid"] || !names["admin_sessionid"] {
-		t.Errorf("cookies set: %v; want both managers' cookies", names)
+	if c.SessionKey(site) == c.SessionKey(admin) {
+		t.Errorf("both Managers set one key %q", c.SessionKey(site))
 	}
 	other := &sessionkit.Manager{Store: &memstore.Store{}}
 	req := httptest.NewRequest("GET", "/", nil)

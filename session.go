@@ -321,7 +321,8 @@ func (s *Session) Flush() error {
 	if old == "" {
 		return nil
 	}
-	if err := s.m.Store.Delete(s.writeCtx(), old); err != nil {
+	s.m.event(s.ctx, "sessionkit: session flushed", old, "")
+	if err := s.m.storeDelete(s.writeCtx(), old); err != nil {
 		err = fmt.Errorf("sessionkit: flush: deleting the session: %w", err)
 		s.setErrLocked(err)
 		return err
@@ -345,7 +346,8 @@ func (s *Session) CycleKey() error {
 	s.touchLocked()
 	s.saved = s.mods + 1 // the new record holds the data: no second write
 	if old != "" && old != s.key {
-		if err := s.m.Store.Delete(s.writeCtx(), old); err != nil {
+		s.m.event(s.ctx, "sessionkit: session key cycled", old, s.key)
+		if err := s.m.storeDelete(s.writeCtx(), old); err != nil {
 			err = fmt.Errorf("sessionkit: cycle key: deleting the old session: %w", err)
 			s.setErrLocked(err)
 			return err
@@ -411,7 +413,7 @@ func (s *Session) saveLocked(ctx context.Context, now time.Time) error {
 		return nil
 	}
 	for range maxCreateAttempts {
-		key, err := m.Store.Create(ctx, m.newKey(), rec)
+		key, err := m.storeCreate(ctx, m.newKey(), rec)
 		if errors.Is(err, ErrKeyExists) {
 			continue
 		}
@@ -422,6 +424,7 @@ func (s *Session) saveLocked(ctx context.Context, now time.Time) error {
 		}
 		s.key, s.saved = key, s.mods+1
 		s.base, s.changed, s.cleared = rec.Data, nil, false
+		m.event(ctx, "sessionkit: session created", key, "")
 		return nil
 	}
 	err = fmt.Errorf("sessionkit: unable to create a new session key after %d attempts; the store reports every key as taken", maxCreateAttempts)

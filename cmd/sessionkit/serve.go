@@ -46,6 +46,10 @@ file private to you (--secret-key-file, mode 0600, read without following
 links), not as flags: other users of the machine can read command lines
 (ps). --secret-key and --secret-key-fallbacks still work, with a warning.
 
+For operators: GET /metrics gives the session store's counters and latency
+in Prometheus' text format, and GET /healthz answers 200 while the store
+answers and 503 when it fails or takes more than 2 seconds.
+
 SIGINT or SIGTERM stops the server gracefully. Exit status is 2 for a bad
 setting, 1 if serving fails.
 

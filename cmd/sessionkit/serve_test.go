@@ -231,3 +231,32 @@ func TestServeWarnsAboutSecretFlags(t *testing.T) {
 		}
 	}
 }
+
+// serve answers /healthz and /metrics for the store it opened.
+func TestServeMetricsAndHealth(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.db")
+	base, _, _, _ := startServe(t, "--engine", "db", "--db", "sqlite:///"+db)
+	client := &http.Client{Timeout: 10 * time.Second}
+	get := func(path string) (int, string) {
+		t.Helper()
+		res, err := client.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	if code, body := get("/healthz"); code != 200 || !strings.Contains(body, `"status":"ok"`) {
+		t.Fatalf("GET /healthz: %d %s", code, body)
+	}
+	res, err := client.Post(base+"/api/session", "application/json", strings.NewReader(`{"color": "blue"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	code, body := get("/metrics")
+	if code != 200 || !strings.Contains(body, "sessionkit_store_operations_total{engine=\"sqlstore\",op=\"create\"} 1\n") {
+		t.Fatalf("GET /metrics: %d, no create counted for sqlstore:\n%s", code, body)
+	}
+}

@@ -3,16 +3,15 @@ package demo
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/sessionkit/sessionkit"
+	"github.com/sessionkit/sessionkit/sessionkittest"
 	"github.com/sessionkit/sessionkit/store/cookiestore"
 	"github.com/sessionkit/sessionkit/store/memstore"
 )
@@ -584,28 +583,24 @@ func TestAPISessionIncrExclusive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := newClient(t, s)
-	wantStatus(t, c.postJSON("/api/session/incr", `{"key": "n", "by": 0}`), http.StatusOK)
-	cookie := "sessionid=" + c.cookies["sessionid"]
+	ck := sessionkittest.Seed(t, m, map[string]any{"n": 0})
 	const workers, each = 8, 10
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Go(func() {
+			// Each worker is a client holding the one session's cookie.
+			c := sessionkittest.NewClient(t, s)
+			c.SetCookie(ck)
 			for range each {
-				req := httptest.NewRequest("POST", "/api/session/incr", strings.NewReader(`{"key": "n"}`))
-				req.Header.Set("Content-Type", "application/json")
-				req.Header.Set("Cookie", cookie)
-				rec := httptest.NewRecorder()
-				s.ServeHTTP(rec, req)
-				if rec.Code != http.StatusOK {
-					t.Errorf("status %d: %s", rec.Code, rec.Body)
+				if r := c.Post("/api/session/incr", "application/json", `{"key": "n"}`); r.StatusCode != http.StatusOK {
+					t.Errorf("status %d: %s", r.StatusCode, r.Text)
 				}
 			}
 		})
 	}
 	wg.Wait()
-	r := c.get("/api/session")
-	if d, _ := r.json(t)["data"].(map[string]any); d["n"] != json.Number(fmt.Sprint(workers*each)) {
-		t.Errorf("%d × %d exclusive increments: %s", workers, each, r.body)
+	got, ok := sessionkit.Get[int](m.Open(context.Background(), ck.Value), "n")
+	if !ok || got != workers*each {
+		t.Errorf("%d × %d exclusive increments: n = %v", workers, each, got)
 	}
 }

@@ -26,6 +26,12 @@
 //	POST /api/cookies/delete      {"key","path","domain","samesite"}
 //	POST /api/clearsessions       {"deleted": N}, or 501 for engines that cannot clear
 //
+// For operators, outside the session Middleware:
+//
+//	GET  /metrics                 the store's counters and latency histogram, Prometheus' text format
+//	GET  /healthz                 200 {"status": "ok"} when the store answers, 503 when it fails
+//	                              or has not answered within 2 s
+//
 // State-changing requests from other sites are refused
 // (http.CrossOriginProtection), and every response carries a strict
 // Content-Security-Policy (no inline scripts or styles), nosniff, a
@@ -71,6 +77,12 @@ type Config struct {
 	// name/value pairs in this order.
 	Settings []Setting
 
+	// Metrics receives the Manager's store calls (New adds it to the
+	// Manager's Observer) and serves /metrics. nil means NewMetrics("").
+	Metrics *Metrics
+	// HealthTimeout bounds /healthz; 0 means DefaultHealthTimeout.
+	HealthTimeout time.Duration
+
 	// Logger receives request errors. nil means slog.Default().
 	Logger *slog.Logger
 	// Now is the clock. nil means time.Now. For tests.
@@ -96,6 +108,9 @@ type Server struct {
 	handler  http.Handler
 	recorder *recorder
 	cop      *http.CrossOriginProtection
+
+	metrics       *Metrics
+	healthTimeout time.Duration
 }
 
 // New returns the playground for cfg.
@@ -124,6 +139,20 @@ func New(cfg Config) (*Server, error) {
 	if s.m.ErrorHandler == nil {
 		s.m.ErrorHandler = s.sessionError
 	}
+	s.metrics, s.healthTimeout = cfg.Metrics, cfg.HealthTimeout
+	if s.metrics == nil {
+		s.metrics = NewMetrics("")
+	}
+	if s.healthTimeout <= 0 {
+		s.healthTimeout = DefaultHealthTimeout
+	}
+	switch s.m.Observer {
+	case nil:
+		s.m.Observer = s.metrics
+	case s.metrics:
+	default:
+		s.m.Observer = observers{s.m.Observer, s.metrics}
+	}
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err
@@ -145,6 +174,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/static/") {
 		s.static.ServeHTTP(w, r)
 		return
+	}
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		switch r.URL.Path {
+		case "/metrics":
+			s.metrics.ServeHTTP(w, r)
+			return
+		case "/healthz":
+			s.healthz(w, r)
+			return
+		}
 	}
 	if err := s.cop.Check(r); err != nil {
 		s.refuseCrossOrigin(w, r, err)
