@@ -8,6 +8,8 @@
 //	Create  Add      (a taken key is sessionkit.ErrKeyExists)
 //	Update  Replace  (a vanished record is sessionkit.ErrNotFound, never recreated)
 //	Delete  Delete
+//	Swap    Get, then CompareAndSwap of the entry read (sessionkit.Swapper)
+//	TryLock Add of a lease entry; Unlock: CompareAndDelete of it (sessionkit.Locker)
 //
 // Each entry lives for the session's remaining age (Record.Expiry − now),
 // so the cache expires sessions by itself and the store has no
@@ -39,6 +41,7 @@
 package cachestore
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -71,7 +74,9 @@ type Config struct {
 }
 
 // Store is the cache session engine. Its methods are safe for concurrent
-// use.
+// use. It is a sessionkit.Swapper, so the Manager merges concurrent saves
+// of one session instead of letting the last one win, and a
+// sessionkit.Locker, for Manager.Exclusive.
 type Store struct {
 	c      cache.Cache
 	prefix string
@@ -80,7 +85,11 @@ type Store struct {
 	now    func() time.Time
 }
 
-var _ sessionkit.Store = (*Store)(nil)
+var (
+	_ sessionkit.Store   = (*Store)(nil)
+	_ sessionkit.Swapper = (*Store)(nil)
+	_ sessionkit.Locker  = (*Store)(nil)
+)
 
 // New returns a Store on c. Closing c is the caller's business.
 func New(c cache.Cache, cfg Config) *Store {
@@ -183,6 +192,86 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	}
 	if err := s.c.Delete(ctx, s.CacheKey(key)); err != nil {
 		return fmt.Errorf("cachestore: delete: %w", err)
+	}
+	return nil
+}
+
+// Swap implements sessionkit.Swapper: a Get, then a CompareAndSwap of the
+// entry it read, so that the entry is replaced only if nobody wrote it in
+// between. The stored record's Data is what is compared with old (the
+// expiry and user in the entry's header may differ).
+func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit.Record) (string, error) {
+	if !sessionkit.ValidKey(key) {
+		return "", invalidKey("swap")
+	}
+	v, ttl, err := s.entry(ctx, rec)
+	if err != nil {
+		return "", fmt.Errorf("cachestore: swap: %w", err)
+	}
+	ck := s.CacheKey(key)
+	cur, err := s.c.Get(ctx, ck)
+	if err != nil {
+		if errors.Is(err, cache.ErrMiss) {
+			return "", fmt.Errorf("cachestore: swap: %w", sessionkit.ErrNotFound)
+		}
+		return "", fmt.Errorf("cachestore: swap: %w", err)
+	}
+	stored, err := decode(cur)
+	if err != nil {
+		// Load answers ErrNotFound for it too.
+		return "", fmt.Errorf("cachestore: swap: the cache entry is corrupt: %w", sessionkit.ErrNotFound)
+	}
+	if !bytes.Equal(stored.Data, old) {
+		return "", fmt.Errorf("cachestore: swap: %w", sessionkit.ErrConflict)
+	}
+	switch err := s.c.CompareAndSwap(ctx, ck, cur, v, ttl); {
+	case err == nil:
+		return key, nil
+	case errors.Is(err, cache.ErrMiss):
+		return "", fmt.Errorf("cachestore: swap: %w", sessionkit.ErrNotFound)
+	case errors.Is(err, cache.ErrConflict):
+		return "", fmt.Errorf("cachestore: swap: %w", sessionkit.ErrConflict)
+	default:
+		return "", fmt.Errorf("cachestore: swap: %w", err)
+	}
+}
+
+// LockKey returns the cache key of the lease that locks a session:
+// Config.Prefix, "lock:" and sessionkit.KeyHash of the session key, in both
+// modes. A session entry's key never contains "lock:" (session keys are
+// [a-z0-9], hashes hex), so a lease can neither collide with a session nor
+// be loaded as one, and it does not reveal the session key.
+func (s *Store) LockKey(key string) string {
+	return sessionkit.PrefixedKeyHash(s.prefix+"lock:", key)
+}
+
+// TryLock implements sessionkit.Locker with an Add of a lease entry that
+// holds token and lives for ttl: memcached's add, Redis's SET NX PX. The
+// lease ends by the cache's expiry, in the cache's time.
+func (s *Store) TryLock(ctx context.Context, key, token string, ttl time.Duration) (bool, error) {
+	if !sessionkit.ValidKey(key) {
+		return false, invalidKey("lock")
+	}
+	switch err := s.c.Add(ctx, s.LockKey(key), []byte(token), ttl); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, cache.ErrNotStored):
+		return false, nil
+	default:
+		return false, fmt.Errorf("cachestore: lock: %w", err)
+	}
+}
+
+// Unlock implements sessionkit.Locker with a CompareAndDelete of the
+// lease: a lease that ran out and was taken by another token is left
+// alone.
+func (s *Store) Unlock(ctx context.Context, key, token string) error {
+	if !sessionkit.ValidKey(key) {
+		return invalidKey("unlock")
+	}
+	err := s.c.CompareAndDelete(ctx, s.LockKey(key), []byte(token))
+	if err != nil && !errors.Is(err, cache.ErrMiss) && !errors.Is(err, cache.ErrConflict) {
+		return fmt.Errorf("cachestore: unlock: %w", err)
 	}
 	return nil
 }
