@@ -73,9 +73,13 @@ func TestConformance(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				c := b.open(t)
 				clock := storetest.NewClock()
+				opts := storetest.Options{Clock: clock}
+				if django {
+					opts.Codec = &sessionkit.DjangoCodec{SecretKey: "cachestore-test-secret-key-of-some-length"}
+				}
 				storetest.Run(t, func(t *testing.T) sessionkit.Store {
 					return cachestore.New(c, cachestore.Config{Prefix: uniquePrefix(t), Django: django, Now: clock.Now})
-				}, storetest.Options{Clock: clock})
+				}, opts)
 			})
 		}
 	}
