@@ -22,6 +22,21 @@
 // so that it does not evict, or use store/cacheddb, which keeps the
 // database as the truth and the cache as a copy.
 //
+// # Concurrent saves and exclusive requests
+//
+// The Store is a sessionkit.Swapper: Swap reads the entry, compares the
+// record's Data with what the request read, and replaces the entry by the
+// cache's CompareAndSwap of the bytes it read (a Redis script; memcached's
+// gets and cas), so a concurrent save in between is a
+// sessionkit.ErrConflict and the Manager merges. That costs one cache
+// round trip more than Update on Redis, two on memcached.
+//
+// It is a sessionkit.Locker too: a lease is an entry holding the token
+// under LockKey (Prefix, "lock:", KeyHash of the session key), taken by Add
+// and ended by CompareAndDelete of the token, so a holder whose lease ran
+// out and was taken over cannot end the new holder's. The lease expires by
+// the cache's own clock.
+//
 // # Keys and values
 //
 // An entry's key is Config.Prefix followed by sessionkit.KeyHash of the
