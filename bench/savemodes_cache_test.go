@@ -16,6 +16,7 @@ import (
 	"github.com/sessionkit/sessionkit/internal/testenv"
 	"github.com/sessionkit/sessionkit/store/cacheddb"
 	"github.com/sessionkit/sessionkit/store/cachestore"
+	"github.com/sessionkit/sessionkit/store/memstore"
 	"github.com/sessionkit/sessionkit/store/sqlstore"
 )
 
@@ -51,6 +52,13 @@ func BenchmarkSaveModesCache(b *testing.B) {
 			}
 			b.Cleanup(func() { db.Close() })
 			s := cacheddb.New(db, redisCache(b), cacheddb.Config{Prefix: table("bench:cdb:")})
+			b.Cleanup(func() { s.Close() })
+			return s
+		}},
+		// Over a database store that is a Swapper and a Locker (in
+		// process, so the rows show what cached_db itself adds).
+		{"cached_db-redis+memstore", func(b *testing.B, _ string) sessionkit.Store {
+			s := cacheddb.New(&memstore.Store{}, redisCache(b), cacheddb.Config{Prefix: table("bench:cdb:")})
 			b.Cleanup(func() { s.Close() })
 			return s
 		}},
