@@ -28,8 +28,12 @@
 // record's Data with what the request read, and replaces the entry by the
 // cache's CompareAndSwap of the bytes it read (a Redis script; memcached's
 // gets and cas), so a concurrent save in between is a
-// sessionkit.ErrConflict and the Manager merges. That costs one cache
-// round trip more than Update on Redis, two on memcached.
+// sessionkit.ErrConflict and the Manager merges. To spare the read, the
+// Store remembers the entry it last loaded or saved for each key (4 MiB at
+// most) and tries those bytes first: a save after a load in the same
+// process costs one round trip on Redis, as Update does, and two on
+// memcached (gets, cas) instead of one; a save after another process's
+// write costs one more.
 //
 // It is a sessionkit.Locker too: a lease is an entry holding the token
 // under LockKey (Prefix, "lock:", KeyHash of the session key), taken by Add
@@ -98,6 +102,7 @@ type Store struct {
 	django bool
 	logger *slog.Logger
 	now    func() time.Time
+	recent recent
 }
 
 var (
@@ -141,9 +146,11 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	if !sessionkit.ValidKey(key) {
 		return sessionkit.Record{}, invalidKey("load")
 	}
-	v, err := s.c.Get(ctx, s.CacheKey(key))
+	ck := s.CacheKey(key)
+	v, err := s.c.Get(ctx, ck)
 	if err != nil {
 		if errors.Is(err, cache.ErrMiss) {
+			s.recent.drop(ck)
 			return sessionkit.Record{}, sessionkit.ErrNotFound
 		}
 		return sessionkit.Record{}, fmt.Errorf("cachestore: load: %w", err)
@@ -159,6 +166,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	if !rec.Expiry.After(s.clock(ctx)) {
 		return sessionkit.Record{}, sessionkit.ErrNotFound
 	}
+	s.recent.put(ck, bytes.Clone(v)) // rec.Data, which the caller gets, aliases v
 	return rec, nil
 }
 
@@ -171,12 +179,14 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 	if err != nil {
 		return "", fmt.Errorf("cachestore: create: %w", err)
 	}
-	if err := s.c.Add(ctx, s.CacheKey(key), v, ttl); err != nil {
+	ck := s.CacheKey(key)
+	if err := s.c.Add(ctx, ck, v, ttl); err != nil {
 		if errors.Is(err, cache.ErrNotStored) {
 			return "", fmt.Errorf("cachestore: create: %w", sessionkit.ErrKeyExists)
 		}
 		return "", fmt.Errorf("cachestore: create: %w", err)
 	}
+	s.recent.put(ck, v)
 	return key, nil
 }
 
@@ -191,12 +201,15 @@ func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (
 	if err != nil {
 		return "", fmt.Errorf("cachestore: update: %w", err)
 	}
-	if err := s.c.Replace(ctx, s.CacheKey(key), v, ttl); err != nil {
+	ck := s.CacheKey(key)
+	if err := s.c.Replace(ctx, ck, v, ttl); err != nil {
+		s.recent.drop(ck)
 		if errors.Is(err, cache.ErrMiss) {
 			return "", fmt.Errorf("cachestore: update: %w", sessionkit.ErrNotFound)
 		}
 		return "", fmt.Errorf("cachestore: update: %w", err)
 	}
+	s.recent.put(ck, v)
 	return key, nil
 }
 
@@ -205,16 +218,21 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if !sessionkit.ValidKey(key) {
 		return invalidKey("delete")
 	}
-	if err := s.c.Delete(ctx, s.CacheKey(key)); err != nil {
+	ck := s.CacheKey(key)
+	s.recent.drop(ck)
+	if err := s.c.Delete(ctx, ck); err != nil {
 		return fmt.Errorf("cachestore: delete: %w", err)
 	}
 	return nil
 }
 
-// Swap implements sessionkit.Swapper: a Get, then a CompareAndSwap of the
-// entry it read, so that the entry is replaced only if nobody wrote it in
-// between. The stored record's Data is what is compared with old (the
-// expiry and user in the entry's header may differ).
+// Swap implements sessionkit.Swapper with the cache's CompareAndSwap of
+// the entry bytes, so that the entry is replaced only if nobody wrote it
+// since. The stored record's Data is what is compared with old (the
+// expiry and user in the entry's header may differ): Swap first tries the
+// entry this Store last read or wrote for the key, if its Data is old (one
+// round trip on Redis, as Update); if the cache holds other bytes, it reads
+// the entry, compares its Data and swaps the bytes it read.
 func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit.Record) (string, error) {
 	if !sessionkit.ValidKey(key) {
 		return "", invalidKey("swap")
@@ -224,29 +242,47 @@ func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit
 		return "", fmt.Errorf("cachestore: swap: %w", err)
 	}
 	ck := s.CacheKey(key)
+	if guess := s.recent.get(ck); guess != nil {
+		if g, err := decode(guess); err == nil && bytes.Equal(g.Data, old) {
+			err := s.c.CompareAndSwap(ctx, ck, guess, v, ttl)
+			if !errors.Is(err, cache.ErrConflict) {
+				return s.swapped(ck, key, v, err)
+			}
+			// The header changed, or the data: read and compare.
+		}
+	}
 	cur, err := s.c.Get(ctx, ck)
 	if err != nil {
-		if errors.Is(err, cache.ErrMiss) {
-			return "", fmt.Errorf("cachestore: swap: %w", sessionkit.ErrNotFound)
-		}
-		return "", fmt.Errorf("cachestore: swap: %w", err)
+		return s.swapped(ck, key, v, err)
 	}
 	stored, err := decode(cur)
 	if err != nil {
 		// Load answers ErrNotFound for it too.
+		s.recent.drop(ck)
 		return "", fmt.Errorf("cachestore: swap: the cache entry is corrupt: %w", sessionkit.ErrNotFound)
 	}
 	if !bytes.Equal(stored.Data, old) {
+		s.recent.put(ck, cur)
 		return "", fmt.Errorf("cachestore: swap: %w", sessionkit.ErrConflict)
 	}
-	switch err := s.c.CompareAndSwap(ctx, ck, cur, v, ttl); {
+	return s.swapped(ck, key, v, s.c.CompareAndSwap(ctx, ck, cur, v, ttl))
+}
+
+// swapped translates the outcome of Swap's cache call and remembers or
+// forgets the entry.
+func (s *Store) swapped(ck, key string, v []byte, err error) (string, error) {
+	switch {
 	case err == nil:
+		s.recent.put(ck, v)
 		return key, nil
 	case errors.Is(err, cache.ErrMiss):
+		s.recent.drop(ck)
 		return "", fmt.Errorf("cachestore: swap: %w", sessionkit.ErrNotFound)
 	case errors.Is(err, cache.ErrConflict):
+		s.recent.drop(ck)
 		return "", fmt.Errorf("cachestore: swap: %w", sessionkit.ErrConflict)
 	default:
+		s.recent.drop(ck)
 		return "", fmt.Errorf("cachestore: swap: %w", err)
 	}
 }

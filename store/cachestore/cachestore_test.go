@@ -232,15 +232,26 @@ func TestOneRoundTripPerOperation(t *testing.T) {
 		{"Load", 1, func() error { _, err := s.Load(ctx, key); return err }},
 		{"Update", 1, func() error { _, err := s.Update(ctx, key, rec); return err }},
 		{"Load again", 1, func() error { _, err := s.Load(ctx, key); return err }},
-		// A Get and a script: the entry's header may differ from what
-		// the caller read, so the bytes to compare come from the cache.
-		{"Swap", 2, func() error { _, err := s.Swap(ctx, key, rec.Data, rec2); return err }},
+		// The script alone: the store tries the entry it loaded.
+		{"Swap after a Load", 1, func() error { _, err := s.Swap(ctx, key, rec.Data, rec2); return err }},
 		{"Swap that conflicts", 1, func() error {
 			_, err := s.Swap(ctx, key, rec.Data, rec2)
 			if !errors.Is(err, sessionkit.ErrConflict) {
 				return fmt.Errorf("got %v, want ErrConflict", err)
 			}
 			return nil
+		}},
+		// A Get and the script: the entry is not the one this store
+		// last saw, so the bytes to swap come from the cache.
+		{"Swap after another process's save", 2, func() error {
+			other := cachestore.New(openRedis(t, "redis://"+testenv.RedisAddr(t)), cachestore.Config{
+				Prefix: strings.TrimSuffix(s.CacheKey(key), sessionkit.KeyHash(key)),
+			})
+			if _, err := other.Update(ctx, key, rec); err != nil {
+				return err
+			}
+			_, err := s.Swap(ctx, key, rec.Data, rec2)
+			return err
 		}},
 		{"TryLock", 1, func() error { _, err := s.TryLock(ctx, key, "t", time.Minute); return err }},
 		{"Unlock", 1, func() error { return s.Unlock(ctx, key, "t") }},
