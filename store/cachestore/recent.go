@@ -41,6 +41,7 @@ func (r *recent) put(ck string, v []byte) {
 		r.m = make(map[string][]byte)
 	}
 	if old, ok := r.m[ck]; ok {
+		delete(r.m, ck)
 		r.bytes -= len(ck) + len(old)
 	}
 	if r.bytes+len(ck)+len(v) > recentMaxBytes {

@@ -17,6 +17,10 @@ func TestRecentIsBounded(t *testing.T) {
 	if len(r.m) < recentMaxBytes/(1000+8)-1 {
 		t.Errorf("%d entries remembered; the bound should hold about %d", len(r.m), recentMaxBytes/1008)
 	}
+	// Replacing entries of a full memory keeps the count right.
+	for i := 9000; i < 10000; i++ {
+		r.put(fmt.Sprintf("key%d", i), make([]byte, 900+i%200))
+	}
 	r.put("key9999", make([]byte, 10))
 	if got := r.get("key9999"); len(got) != 10 {
 		t.Errorf("a replaced entry reads back %d bytes, want 10", len(got))
