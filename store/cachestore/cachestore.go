@@ -2,13 +2,13 @@
 // engine): a sessionkit.Store whose records live only in a shared cache
 // (cache/rediscache, cache/memcache, or any cache.Cache).
 //
-// Every operation is one cache round trip:
+// Every operation is one cache call, one round trip on Redis:
 //
 //	Load    Get
 //	Create  Add      (a taken key is sessionkit.ErrKeyExists)
 //	Update  Replace  (a vanished record is sessionkit.ErrNotFound, never recreated)
 //	Delete  Delete
-//	Swap    Get, then CompareAndSwap of the entry read (sessionkit.Swapper)
+//	Swap    CompareAndSwap of the entry last seen (sessionkit.Swapper; see below)
 //	TryLock Add of a lease entry; Unlock: CompareAndDelete of it (sessionkit.Locker)
 //
 // Each entry lives for the session's remaining age (Record.Expiry − now),
@@ -24,16 +24,17 @@
 //
 // # Concurrent saves and exclusive requests
 //
-// The Store is a sessionkit.Swapper: Swap reads the entry, compares the
-// record's Data with what the request read, and replaces the entry by the
-// cache's CompareAndSwap of the bytes it read (a Redis script; memcached's
-// gets and cas), so a concurrent save in between is a
-// sessionkit.ErrConflict and the Manager merges. To spare the read, the
-// Store remembers the entry it last loaded or saved for each key (4 MiB at
-// most) and tries those bytes first: a save after a load in the same
+// The Store is a sessionkit.Swapper: Swap compares the record's Data with
+// what the request read and replaces the entry by the cache's
+// CompareAndSwap of its exact bytes (a Redis script; memcached's gets and
+// cas), so a concurrent save in between is a sessionkit.ErrConflict and
+// the Manager merges. The bytes are those of the entry this Store last
+// loaded or saved for the key (it remembers 4 MiB of them at most), when
+// their Data is what the request read: a save after a load in the same
 // process costs one round trip on Redis, as Update does, and two on
-// memcached (gets, cas) instead of one; a save after another process's
-// write costs one more.
+// memcached (gets, cas) instead of one. When the cache holds other bytes
+// (another process saved, or the header changed), Swap reads the entry,
+// compares its Data and swaps the bytes it read: one Get more.
 //
 // It is a sessionkit.Locker too: a lease is an entry holding the token
 // under LockKey (Prefix, "lock:", KeyHash of the session key), taken by Add
