@@ -259,3 +259,39 @@ func TestCrossProcessPeer(t *testing.T) {
 	}
 	crossWork(t, m, parts[1], "peer")
 }
+
+// TestSwapWaitsForTheLease: over a database store without Swap, a Swap
+// waits while another holds the session's swap lease, gives up with the
+// caller's context, and goes ahead once the lease is free.
+func TestSwapWaitsForTheLease(t *testing.T) {
+	ctx := context.Background()
+	c := memorycache.New(memorycache.Config{})
+	db := &memstore.Store{}
+	s := cacheddb.New(plainStore{db}, c, cacheddb.Config{Prefix: "p:"})
+	t.Cleanup(func() { s.Close() })
+	key := sessionkit.NewKey()
+	if _, err := s.Create(ctx, key, rec("a")); err != nil {
+		t.Fatal(err)
+	}
+	lease := sessionkit.PrefixedKeyHash("p:swap:", key)
+	if err := c.Add(ctx, lease, []byte("another save"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if _, err := s.Swap(short, key, []byte("a"), rec("b")); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Swap while another holds the lease = %v, want the context's deadline", err)
+	}
+	if got, _ := db.Load(ctx, key); string(got.Data) != "a" {
+		t.Fatalf("a Swap that did not get the lease wrote %q", got.Data)
+	}
+	if err := c.Delete(ctx, lease); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Swap(ctx, key, []byte("a"), rec("b")); err != nil {
+		t.Fatalf("Swap once the lease is free: %v", err)
+	}
+	if _, err := c.Get(ctx, lease); !errors.Is(err, cache.ErrMiss) {
+		t.Errorf("Swap left its lease behind: %v", err)
+	}
+}
