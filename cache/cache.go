@@ -1,6 +1,6 @@
 // Package cache is the small key-value contract that the cache-backed
 // session engines (store/cachestore, store/cacheddb) need, in the spirit of
-// database/sql/driver: five operations on opaque bytes with a time to live,
+// database/sql/driver: seven operations on opaque bytes with a time to live,
 // and a few sentinel errors. Backends live in subpackages:
 // cache/rediscache (Redis, Redis Cluster, Sentinel) and cache/memcache
 // (a ring of memcached servers), and cache/memorycache (in-process, for
@@ -16,6 +16,13 @@
 //	Add      SET PX NX             add       (collision-safe create)
 //	Replace  SET PX XX             replace   (update that never resurrects)
 //	Delete   DEL                   delete
+//
+// and two compare-and-swap operations, for saves that must not lose a
+// concurrent writer's update and for leases that only their holder ends
+// (one round trip on Redis, two on memcached):
+//
+//	CompareAndSwap    a script: GET, compare, SET PX     gets, compare, cas
+//	CompareAndDelete  a script: GET, compare, DEL        gets, compare, cas with an expiry in the past
 //
 // A cache may drop any entry at any time (eviction, restart, failover): it
 // is never the only copy of data that must not be lost.
@@ -63,13 +70,30 @@ type Cache interface {
 
 	// Delete removes key. A missing key is not an error.
 	Delete(ctx context.Context, key string) error
+
+	// CompareAndSwap stores value under key only if the key holds old,
+	// byte for byte, atomically: no other write to key lands between the
+	// comparison and the store. It returns an error wrapping ErrMiss if
+	// the key is absent and one wrapping ErrConflict if it holds anything
+	// else; either way it stores nothing.
+	CompareAndSwap(ctx context.Context, key string, old, value []byte, ttl time.Duration) error
+
+	// CompareAndDelete removes key only if it holds old, byte for byte,
+	// atomically. It returns an error wrapping ErrMiss if the key is
+	// absent and one wrapping ErrConflict if it holds anything else;
+	// either way it removes nothing.
+	CompareAndDelete(ctx context.Context, key string, old []byte) error
 }
 
 // Sentinel errors of the contract. Backends wrap them with %w; callers match
 // them with errors.Is.
 var (
-	// ErrMiss: no entry under the key (Get, Replace).
+	// ErrMiss: no entry under the key (Get, Replace, CompareAndSwap,
+	// CompareAndDelete).
 	ErrMiss = errors.New("cache: miss")
+	// ErrConflict: CompareAndSwap or CompareAndDelete found the key
+	// holding another value than the caller's old one, and changed nothing.
+	ErrConflict = errors.New("cache: conflict: the key holds another value")
 	// ErrNotStored: Add found the key already present and stored nothing.
 	ErrNotStored = errors.New("cache: not stored: key already present")
 	// ErrInvalidKey: the backend cannot store this key (too long, forbidden

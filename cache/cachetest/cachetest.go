@@ -17,6 +17,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -67,6 +68,12 @@ func Run(t *testing.T, newCache func(t *testing.T) cache.Cache, opts Options) {
 		{"AddRace", s.addRace},
 		{"ReplaceAbsent", s.replaceAbsent},
 		{"ReplacePresent", s.replacePresent},
+		{"CompareAndSwapAbsent", s.casAbsent},
+		{"CompareAndSwapMatch", s.casMatch},
+		{"CompareAndSwapMismatch", s.casMismatch},
+		{"CompareAndSwapRace", s.casRace},
+		{"CompareAndDelete", s.compareAndDelete},
+		{"CompareAndDeleteRace", s.cadRace},
 		{"Delete", s.delete},
 		{"DeleteMissing", s.deleteMissing},
 		{"InvalidTTL", s.invalidTTL},
@@ -261,6 +268,156 @@ func (s *suite) replacePresent(t *testing.T, c cache.Cache, k keys) {
 	mustMiss(t, c, k.key("a"))
 }
 
+func (s *suite) casAbsent(t *testing.T, c cache.Cache, k keys) {
+	err := c.CompareAndSwap(context.Background(), k.key("a"), []byte("old"), []byte("new"), hour)
+	if !errors.Is(err, cache.ErrMiss) {
+		t.Fatalf("CompareAndSwap of an absent key = %v, want an error wrapping cache.ErrMiss", err)
+	}
+	mustMiss(t, c, k.key("a"))
+	// An empty old value is a value, not "absent".
+	err = c.CompareAndSwap(context.Background(), k.key("a"), nil, []byte("new"), hour)
+	if !errors.Is(err, cache.ErrMiss) {
+		t.Fatalf("CompareAndSwap of an absent key with an empty old value = %v, want an error wrapping cache.ErrMiss", err)
+	}
+	mustMiss(t, c, k.key("a"))
+}
+
+func (s *suite) casMatch(t *testing.T, c cache.Cache, k keys) {
+	ctx := context.Background()
+	old := []byte("old\r\nEND\r\n\x00\xff")
+	if err := c.Set(ctx, k.key("a"), old, hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CompareAndSwap(ctx, k.key("a"), old, []byte("new"), hour); err != nil {
+		t.Fatalf("CompareAndSwap of a key holding old: %v", err)
+	}
+	mustGet(t, c, k.key("a"), []byte("new"))
+	if err := c.CompareAndSwap(ctx, k.key("a"), []byte("new"), []byte{}, hour); err != nil {
+		t.Fatalf("CompareAndSwap to an empty value: %v", err)
+	}
+	mustGet(t, c, k.key("a"), []byte{})
+	if err := c.CompareAndSwap(ctx, k.key("a"), []byte{}, []byte("again"), hour); err != nil {
+		t.Fatalf("CompareAndSwap from an empty value: %v", err)
+	}
+	mustGet(t, c, k.key("a"), []byte("again"))
+}
+
+func (s *suite) casMismatch(t *testing.T, c cache.Cache, k keys) {
+	ctx := context.Background()
+	if err := c.Set(ctx, k.key("a"), []byte("current"), hour); err != nil {
+		t.Fatal(err)
+	}
+	for _, old := range []string{"curren", "current ", "other", ""} {
+		err := c.CompareAndSwap(ctx, k.key("a"), []byte(old), []byte("new"), hour)
+		if !errors.Is(err, cache.ErrConflict) {
+			t.Fatalf("CompareAndSwap with old %q of a key holding %q = %v, want an error wrapping cache.ErrConflict", old, "current", err)
+		}
+	}
+	mustGet(t, c, k.key("a"), []byte("current"))
+}
+
+// casRace increments a counter from many goroutines by CompareAndSwap,
+// retrying on conflict: with an atomic swap no increment is lost.
+func (s *suite) casRace(t *testing.T, c cache.Cache, k keys) {
+	ctx := context.Background()
+	key := k.key("counter")
+	if err := c.Set(ctx, key, []byte("0"), hour); err != nil {
+		t.Fatal(err)
+	}
+	const workers, each = 8, 10
+	var conflicts atomic.Int32
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Go(func() {
+			for range each {
+				for {
+					v, err := c.Get(ctx, key)
+					if err != nil {
+						errs <- err
+						return
+					}
+					n, _ := strconv.Atoi(string(v))
+					err = c.CompareAndSwap(ctx, key, v, []byte(strconv.Itoa(n+1)), hour)
+					if err == nil {
+						break
+					}
+					if !errors.Is(err, cache.ErrConflict) {
+						errs <- err
+						return
+					}
+					conflicts.Add(1)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatalf("CompareAndSwap: %v", err)
+	}
+	mustGet(t, c, key, []byte(strconv.Itoa(workers*each)))
+	t.Logf("%d increments, %d conflicts", workers*each, conflicts.Load())
+}
+
+func (s *suite) compareAndDelete(t *testing.T, c cache.Cache, k keys) {
+	ctx := context.Background()
+	if err := c.CompareAndDelete(ctx, k.key("a"), []byte("v")); !errors.Is(err, cache.ErrMiss) {
+		t.Fatalf("CompareAndDelete of an absent key = %v, want an error wrapping cache.ErrMiss", err)
+	}
+	if err := c.Set(ctx, k.key("a"), []byte("mine"), hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CompareAndDelete(ctx, k.key("a"), []byte("yours")); !errors.Is(err, cache.ErrConflict) {
+		t.Fatalf("CompareAndDelete with another value = %v, want an error wrapping cache.ErrConflict", err)
+	}
+	mustGet(t, c, k.key("a"), []byte("mine"))
+	if err := c.CompareAndDelete(ctx, k.key("a"), []byte("mine")); err != nil {
+		t.Fatalf("CompareAndDelete with the stored value: %v", err)
+	}
+	mustMiss(t, c, k.key("a"))
+	// The key is free at once: Add takes it and Replace does not see it.
+	if err := c.Replace(ctx, k.key("a"), []byte("r"), hour); !errors.Is(err, cache.ErrMiss) {
+		t.Fatalf("Replace after CompareAndDelete = %v, want an error wrapping cache.ErrMiss", err)
+	}
+	if err := c.Add(ctx, k.key("a"), []byte("next"), hour); err != nil {
+		t.Fatalf("Add after CompareAndDelete: %v", err)
+	}
+	mustGet(t, c, k.key("a"), []byte("next"))
+}
+
+// cadRace has many goroutines delete one value: exactly one succeeds.
+func (s *suite) cadRace(t *testing.T, c cache.Cache, k keys) {
+	ctx := context.Background()
+	if err := c.Set(ctx, k.key("a"), []byte("lease"), hour); err != nil {
+		t.Fatal(err)
+	}
+	const n = 16
+	var won atomic.Int32
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for range n {
+		wg.Go(func() {
+			err := c.CompareAndDelete(ctx, k.key("a"), []byte("lease"))
+			switch {
+			case err == nil:
+				won.Add(1)
+			case !errors.Is(err, cache.ErrMiss) && !errors.Is(err, cache.ErrConflict):
+				errs <- err
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("CompareAndDelete: %v", err)
+	}
+	if w := won.Load(); w != 1 {
+		t.Fatalf("%d of %d concurrent CompareAndDeletes of one value succeeded, want exactly 1", w, n)
+	}
+	mustMiss(t, c, k.key("a"))
+}
+
 func (s *suite) delete(t *testing.T, c cache.Cache, k keys) {
 	ctx := context.Background()
 	if err := c.Set(ctx, k.key("a"), []byte("v"), hour); err != nil {
@@ -292,6 +449,9 @@ func (s *suite) invalidTTL(t *testing.T, c cache.Cache, k keys) {
 			"Set":     func(key string) error { return c.Set(ctx, key, []byte("x"), ttl) },
 			"Add":     func(key string) error { return c.Add(ctx, key, []byte("x"), ttl) },
 			"Replace": func(key string) error { return c.Replace(ctx, key, []byte("x"), ttl) },
+			"CompareAndSwap": func(key string) error {
+				return c.CompareAndSwap(ctx, key, []byte("v"), []byte("x"), ttl)
+			},
 		}
 		for name, op := range ops {
 			if err := op(k.key("absent")); !errors.Is(err, cache.ErrInvalidTTL) {
@@ -332,20 +492,29 @@ func (s *suite) expiry(t *testing.T, c cache.Cache, k keys) {
 	if err := c.Set(ctx, k.key("long"), []byte("v"), hour); err != nil {
 		t.Fatalf("Set: %v", err)
 	}
+	// CompareAndSwap sets the new value's ttl.
+	if err := c.Set(ctx, k.key("swapped"), []byte("v"), hour); err != nil {
+		t.Fatalf("Set: %v", err)
+	}
+	if err := c.CompareAndSwap(ctx, k.key("swapped"), []byte("v"), []byte("w"), res/2); err != nil {
+		t.Fatalf("CompareAndSwap: %v", err)
+	}
 	mustGet(t, c, k.key("short"), []byte("v"))
 	deadline := time.Now().Add(3*res + 2*time.Second)
-	for {
-		_, err := c.Get(ctx, k.key("short"))
-		if errors.Is(err, cache.ErrMiss) {
-			break
+	for _, key := range []string{"short", "swapped"} {
+		for {
+			_, err := c.Get(ctx, k.key(key))
+			if errors.Is(err, cache.ErrMiss) {
+				break
+			}
+			if err != nil {
+				t.Fatalf("Get: %v", err)
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the %s entry, with ttl %v, is still there after %v", key, res/2, 3*res+2*time.Second)
+			}
+			time.Sleep(res / 4)
 		}
-		if err != nil {
-			t.Fatalf("Get: %v", err)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("an entry with ttl %v is still there after %v", res/2, 3*res+2*time.Second)
-		}
-		time.Sleep(res / 4)
 	}
 	mustGet(t, c, k.key("long"), []byte("v"))
 	// An expired key is absent for Add and Replace too.
@@ -367,6 +536,16 @@ func (s *suite) canceledContext(t *testing.T, c cache.Cache, k keys) {
 	if err := c.Set(ctx, k.key("a"), []byte("v"), hour); !errors.Is(err, context.Canceled) {
 		t.Errorf("Set with a canceled context = %v, want an error wrapping context.Canceled", err)
 	}
+	if err := c.Set(context.Background(), k.key("b"), []byte("v"), hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.CompareAndSwap(ctx, k.key("b"), []byte("v"), []byte("w"), hour); !errors.Is(err, context.Canceled) {
+		t.Errorf("CompareAndSwap with a canceled context = %v, want an error wrapping context.Canceled", err)
+	}
+	if err := c.CompareAndDelete(ctx, k.key("b"), []byte("v")); !errors.Is(err, context.Canceled) {
+		t.Errorf("CompareAndDelete with a canceled context = %v, want an error wrapping context.Canceled", err)
+	}
+	mustGet(t, c, k.key("b"), []byte("v"))
 	mustMiss(t, c, k.key("a"))
 }
 
@@ -377,10 +556,12 @@ func (s *suite) invalidKeys(t *testing.T, c cache.Cache, k keys) {
 			t.Errorf("Get(%q) = %v, want an error wrapping cache.ErrInvalidKey", key, err)
 		}
 		for name, err := range map[string]error{
-			"Set":     c.Set(ctx, key, []byte("v"), hour),
-			"Add":     c.Add(ctx, key, []byte("v"), hour),
-			"Replace": c.Replace(ctx, key, []byte("v"), hour),
-			"Delete":  c.Delete(ctx, key),
+			"Set":              c.Set(ctx, key, []byte("v"), hour),
+			"Add":              c.Add(ctx, key, []byte("v"), hour),
+			"Replace":          c.Replace(ctx, key, []byte("v"), hour),
+			"Delete":           c.Delete(ctx, key),
+			"CompareAndSwap":   c.CompareAndSwap(ctx, key, []byte("v"), []byte("w"), hour),
+			"CompareAndDelete": c.CompareAndDelete(ctx, key, []byte("v")),
 		} {
 			if !errors.Is(err, cache.ErrInvalidKey) {
 				t.Errorf("%s(%q) = %v, want an error wrapping cache.ErrInvalidKey", name, key, err)

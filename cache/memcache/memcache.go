@@ -19,6 +19,7 @@
 package memcache
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -233,6 +234,56 @@ func (c *Cache) Delete(ctx context.Context, key string) error {
 		return c.opError("delete", key, err)
 	}
 	return nil
+}
+
+// CompareAndSwap implements cache.Cache with memcached's gets and cas: the
+// cas stores value only if nobody has written key since the gets, so the
+// comparison and the store are atomic. Both go to the server that owns
+// key.
+func (c *Cache) CompareAndSwap(ctx context.Context, key string, old, value []byte, ttl time.Duration) error {
+	it, err := item(ctx, "cas", key, value, ttl)
+	if err != nil {
+		return err
+	}
+	return c.cas(key, old, it)
+}
+
+// CompareAndDelete implements cache.Cache with memcached's gets and a cas
+// whose expiry is in the past: the text protocol's delete takes no cas
+// unique, but a cas that stores an already expired item removes the
+// entry just as atomically as CompareAndSwap replaces it.
+func (c *Cache) CompareAndDelete(ctx context.Context, key string, old []byte) error {
+	if err := check(ctx, "cas", key); err != nil {
+		return err
+	}
+	return c.cas(key, old, &gomemcache.Item{Key: key, Expiration: -1})
+}
+
+// cas reads key with its cas unique, compares its value with old and
+// stores it by cas.
+func (c *Cache) cas(key string, old []byte, it *gomemcache.Item) error {
+	cur, err := c.client.Get(key)
+	if err != nil {
+		if errors.Is(err, gomemcache.ErrCacheMiss) {
+			return cache.ErrMiss
+		}
+		return c.opError("gets", key, err)
+	}
+	if !bytes.Equal(cur.Value, old) {
+		return cache.ErrConflict
+	}
+	it.CasID = cur.CasID
+	it.Flags = cur.Flags
+	switch err := c.client.CompareAndSwap(it); {
+	case err == nil:
+		return nil
+	case errors.Is(err, gomemcache.ErrCASConflict):
+		return cache.ErrConflict // written since the gets
+	case errors.Is(err, gomemcache.ErrCacheMiss), errors.Is(err, gomemcache.ErrNotStored):
+		return cache.ErrMiss // deleted or evicted since the gets
+	default:
+		return c.opError("cas", key, err)
+	}
 }
 
 // opError names the command and the server; never the key, which may be a

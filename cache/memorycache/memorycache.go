@@ -5,6 +5,7 @@
 package memorycache
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"sync"
@@ -106,6 +107,37 @@ func (c *Cache) Delete(ctx context.Context, key string) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	delete(c.entries, key)
+	return nil
+}
+
+// CompareAndSwap implements cache.Cache under the cache's mutex.
+func (c *Cache) CompareAndSwap(ctx context.Context, key string, old, value []byte, ttl time.Duration) error {
+	return c.store(ctx, "compare-and-swap", key, value, ttl, func(present bool) error {
+		if !present {
+			return cache.ErrMiss
+		}
+		if !bytes.Equal(c.entries[key].value, old) {
+			return cache.ErrConflict
+		}
+		return nil
+	})
+}
+
+// CompareAndDelete implements cache.Cache under the cache's mutex.
+func (c *Cache) CompareAndDelete(ctx context.Context, key string, old []byte) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("memorycache: compare-and-delete: %w", err)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.live(key)
+	if !ok {
+		return cache.ErrMiss
+	}
+	if !bytes.Equal(e.value, old) {
+		return cache.ErrConflict
+	}
 	delete(c.entries, key)
 	return nil
 }

@@ -200,6 +200,58 @@ func (c *Cache) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
+// The compare-and-swap scripts touch one key, so they run on a Cluster
+// too. They answer 0 for a missing key, 1 for another value, 2 for done.
+// go-redis sends them by EVALSHA and falls back to EVAL when the server
+// does not have them yet (after a restart or a failover).
+var (
+	casScript = redis.NewScript(`
+local v = redis.call("GET", KEYS[1])
+if not v then return 0 end
+if v ~= ARGV[1] then return 1 end
+redis.call("SET", KEYS[1], ARGV[2], "PX", ARGV[3])
+return 2`)
+	cadScript = redis.NewScript(`
+local v = redis.call("GET", KEYS[1])
+if not v then return 0 end
+if v ~= ARGV[1] then return 1 end
+redis.call("DEL", KEYS[1])
+return 2`)
+)
+
+// CompareAndSwap implements cache.Cache with a Lua script: GET, compare,
+// SET PX, atomically on the server.
+func (c *Cache) CompareAndSwap(ctx context.Context, key string, old, value []byte, ttl time.Duration) error {
+	if err := checkTTL("compare-and-swap", ttl); err != nil {
+		return err
+	}
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	n, err := casScript.Run(ctx, c.client, []string{key}, old, value, roundTTL(ttl).Milliseconds()).Int()
+	return scriptResult("compare-and-swap", n, err)
+}
+
+// CompareAndDelete implements cache.Cache with a Lua script: GET, compare,
+// DEL, atomically on the server.
+func (c *Cache) CompareAndDelete(ctx context.Context, key string, old []byte) error {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	n, err := cadScript.Run(ctx, c.client, []string{key}, old).Int()
+	return scriptResult("compare-and-delete", n, err)
+}
+
+func scriptResult(op string, n int, err error) error {
+	switch {
+	case err != nil:
+		return opError(op+" script", err)
+	case n == 0:
+		return cache.ErrMiss
+	case n == 1:
+		return cache.ErrConflict
+	}
+	return nil
+}
+
 // opError says which command failed; it never includes the key, which may
 // be a live session key.
 func opError(cmd string, err error) error {

@@ -351,3 +351,49 @@ func TestSentinel(t *testing.T) {
 		t.Fatalf("on the master: %q, %v", v, err)
 	}
 }
+
+// TestScriptsAfterFlush: the compare-and-swap scripts still run when the
+// server has forgotten them (a restart, a failover to a replica that never
+// loaded them): EVALSHA's NOSCRIPT falls back to EVAL.
+func TestScriptsAfterFlush(t *testing.T) {
+	for name, url := range map[string]string{
+		"Single":  "redis://" + testenv.RedisAddr(t),
+		"Cluster": "redis+cluster://" + strings.Join(testenv.RedisClusterAddrs(t), ","),
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := open(t, url)
+			ctx := context.Background()
+			key := fmt.Sprintf("rediscache-test:flush:%d", time.Now().UnixNano())
+			t.Cleanup(func() { c.Delete(ctx, key) })
+			if err := c.Set(ctx, key, []byte("a"), time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.CompareAndSwap(ctx, key, []byte("a"), []byte("b"), time.Minute); err != nil {
+				t.Fatal(err)
+			}
+			flush := func() {
+				if cc, ok := c.Client().(*redis.ClusterClient); ok {
+					err := cc.ForEachShard(ctx, func(ctx context.Context, n *redis.Client) error { return n.ScriptFlush(ctx).Err() })
+					if err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				if err := c.Client().ScriptFlush(ctx).Err(); err != nil {
+					t.Fatal(err)
+				}
+			}
+			flush()
+			if err := c.CompareAndSwap(ctx, key, []byte("b"), []byte("c"), time.Minute); err != nil {
+				t.Fatalf("CompareAndSwap after SCRIPT FLUSH: %v", err)
+			}
+			flush()
+			if err := c.CompareAndDelete(ctx, key, []byte("c")); err != nil {
+				t.Fatalf("CompareAndDelete after SCRIPT FLUSH: %v", err)
+			}
+			if _, err := c.Get(ctx, key); !errors.Is(err, cache.ErrMiss) {
+				t.Fatalf("Get after CompareAndDelete = %v, want a miss", err)
+			}
+		})
+	}
+}

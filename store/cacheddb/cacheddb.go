@@ -106,6 +106,8 @@ var (
 	_ sessionkit.Store             = (*Store)(nil)
 	_ sessionkit.ExpiredClearer    = (*Store)(nil)
 	_ sessionkit.UserSessionLister = (*Store)(nil)
+	_ sessionkit.Swapper           = (*Store)(nil)
+	_ sessionkit.Locker            = (*Store)(nil)
 )
 
 // New returns a Store that keeps sessions in db and copies in c, and starts

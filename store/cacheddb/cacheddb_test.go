@@ -74,6 +74,23 @@ func TestRoundTrips(t *testing.T) {
 		}
 		return fmt.Errorf("Load after Delete = %v, want ErrNotFound", err)
 	})
+
+	// The database store here is no Swapper or Locker: Swap compares
+	// under a lease in the cache, and the lock is a lease there too.
+	key = sessionkit.NewKey()
+	if _, err := s.Create(ctx, key, rec("a")); err != nil {
+		t.Fatal(err)
+	}
+	s.Swap(ctx, key, []byte("a"), rec("a")) // loads the scripts into Redis
+	step("Swap (lease, load, update, set, release)", 2, 3, func() error { _, err := s.Swap(ctx, key, []byte("a"), rec("b")); return err })
+	step("Swap that conflicts (lease, load, drop the entry, release)", 1, 3, func() error {
+		if _, err := s.Swap(ctx, key, []byte("a"), rec("c")); !errors.Is(err, sessionkit.ErrConflict) {
+			return fmt.Errorf("Swap from stale data = %v, want ErrConflict", err)
+		}
+		return nil
+	})
+	step("TryLock", 0, 1, func() error { _, err := s.TryLock(ctx, key, "t", time.Minute); return err })
+	step("Unlock", 0, 1, func() error { return s.Unlock(ctx, key, "t") })
 }
 
 // The main fault test: two processes share a database and a Redis that is

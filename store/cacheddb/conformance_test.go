@@ -14,10 +14,15 @@ import (
 	"github.com/sessionkit/sessionkit/storetest"
 )
 
+// plainStore shows a database store's four Store methods and hides its
+// optional abilities (Swapper, Locker, ExpiredClearer, UserSessionLister).
+type plainStore struct{ sessionkit.Store }
+
 // TestConformance runs the storetest suite on each cache in front of a
-// database store, in both layouts. In Django mode the database store keeps
-// no users, so the store answers errors.ErrUnsupported to the per-user
-// methods, and the suite skips their test.
+// database store, in both layouts (Django's with the Django codec). In
+// Django mode the database store keeps no users, so the store answers
+// errors.ErrUnsupported to the per-user methods, and the suite skips their
+// test.
 func TestConformance(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -27,6 +32,18 @@ func TestConformance(t *testing.T) {
 		{"Memory+MemStore",
 			func(t *testing.T) cache.Cache { return memorycache.New(memorycache.Config{}) },
 			func(t *testing.T, _ bool, now func() time.Time) sessionkit.Store { return &memstore.Store{Now: now} }},
+		// A database store with only the four methods: Swap compares
+		// under a lease in the cache, and the lock is a lease there too.
+		{"Memory+PlainMemStore",
+			func(t *testing.T) cache.Cache { return memorycache.New(memorycache.Config{}) },
+			func(t *testing.T, _ bool, now func() time.Time) sessionkit.Store {
+				return plainStore{&memstore.Store{Now: now}}
+			}},
+		{"Redis+PlainMemStore",
+			func(t *testing.T) cache.Cache { return openRedis(t, "redis://"+testenv.RedisAddr(t)) },
+			func(t *testing.T, _ bool, now func() time.Time) sessionkit.Store {
+				return plainStore{&memstore.Store{Now: now}}
+			}},
 		{"Redis+SQLite",
 			func(t *testing.T) cache.Cache { return openRedis(t, "redis://"+testenv.RedisAddr(t)) },
 			func(t *testing.T, django bool, now func() time.Time) sessionkit.Store {
@@ -53,11 +70,15 @@ func TestConformance(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				c := tc.cache(t)
 				clock := storetest.NewClock()
+				opts := storetest.Options{Clock: clock}
+				if django {
+					opts.Codec = &sessionkit.DjangoCodec{SecretKey: "cacheddb-test-secret-key-of-some-length"}
+				}
 				storetest.Run(t, func(t *testing.T) sessionkit.Store {
 					s := cacheddb.New(tc.db(t, django, clock.Now), c, cacheddb.Config{Prefix: uniquePrefix(), Django: django, Now: clock.Now})
 					t.Cleanup(func() { s.Close() })
 					return s
-				}, storetest.Options{Clock: clock})
+				}, opts)
 			})
 		}
 	}

@@ -7,6 +7,8 @@
 //	Create  db Create, then cache Set
 //	Update  db Update, then cache Set
 //	Delete  db Delete, then a cache tombstone
+//	Swap    db Swap (or db Load, compare, db Update under a lease in the cache), then cache Set
+//	TryLock db TryLock, or a lease in the cache (Add; Unlock: CompareAndDelete)
 //
 // ClearExpired and UserSessions go to the database store when it has them
 // (cache entries expire with their sessions); DeleteUserSessions also
@@ -87,6 +89,37 @@
 // failure, every session's next read goes to the database once (and is
 // deleted then refilled in the cache), for 2×ClockSkew after the last
 // failure.
+//
+// # Concurrent saves and exclusive requests
+//
+// The store is a sessionkit.Swapper, so the Manager merges concurrent saves
+// of one session instead of letting the last one win, and a
+// sessionkit.Locker, for Manager.Exclusive. The database decides both:
+//
+//   - Swap uses the database store's Swap when it is a sessionkit.Swapper
+//     (store/memstore; store/sqlstore). With any other, Swap takes a lease
+//     on the session in the cache (Prefix + "swap:" + KeyHash of the key,
+//     by Add, 15 s at most), then loads, compares and updates the database
+//     record and writes the cache, and ends the lease by CompareAndDelete:
+//     Swaps of one session take turns across every process sharing the
+//     cache. A Swap that waits 5 s for the lease fails with an error
+//     wrapping sessionkit.ErrLocked (503). While the cache is unusable
+//     (within CacheBackoff of an error) the comparison runs without a
+//     lease, and two saves at the same instant may lose one's changes, as
+//     they always may without a Swapper.
+//   - A Swap that finds the session changed (sessionkit.ErrConflict)
+//     deletes its cache entry, so that the Manager's next Load, which it
+//     makes to merge, reads the database. The cache writes of two
+//     concurrent saves may land in the opposite order of their database
+//     writes (with Update too), leaving the older version in the cache
+//     until the next save; a save based on it conflicts, reads the
+//     database and merges, so no change is lost.
+//   - TryLock and Unlock are the database store's when it is a
+//     sessionkit.Locker; otherwise the lock is a lease in the cache under
+//     LockKey (Prefix + "lock:" + KeyHash of the key: never a session's
+//     cache key, and it does not reveal the session key), taken by Add and
+//     ended by CompareAndDelete of the token, and a cache that cannot be
+//     reached is an error of TryLock.
 //
 // # Keys, values and Django
 //

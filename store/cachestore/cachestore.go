@@ -2,12 +2,14 @@
 // engine): a sessionkit.Store whose records live only in a shared cache
 // (cache/rediscache, cache/memcache, or any cache.Cache).
 //
-// Every operation is one cache round trip:
+// Every operation is one cache call, one round trip on Redis:
 //
 //	Load    Get
 //	Create  Add      (a taken key is sessionkit.ErrKeyExists)
 //	Update  Replace  (a vanished record is sessionkit.ErrNotFound, never recreated)
 //	Delete  Delete
+//	Swap    CompareAndSwap of the entry last seen (sessionkit.Swapper; see below)
+//	TryLock Add of a lease entry; Unlock: CompareAndDelete of it (sessionkit.Locker)
 //
 // Each entry lives for the session's remaining age (Record.Expiry − now),
 // so the cache expires sessions by itself and the store has no
@@ -19,6 +21,26 @@
 // Use it where losing sessions now and then is acceptable, size the cache
 // so that it does not evict, or use store/cacheddb, which keeps the
 // database as the truth and the cache as a copy.
+//
+// # Concurrent saves and exclusive requests
+//
+// The Store is a sessionkit.Swapper: Swap compares the record's Data with
+// what the request read and replaces the entry by the cache's
+// CompareAndSwap of its exact bytes (a Redis script; memcached's gets and
+// cas), so a concurrent save in between is a sessionkit.ErrConflict and
+// the Manager merges. The bytes are those of the entry this Store last
+// loaded or saved for the key (it remembers 4 MiB of them at most), when
+// their Data is what the request read: a save after a load in the same
+// process costs one round trip on Redis, as Update does, and two on
+// memcached (gets, cas) instead of one. When the cache holds other bytes
+// (another process saved, or the header changed), Swap reads the entry,
+// compares its Data and swaps the bytes it read: one Get more.
+//
+// It is a sessionkit.Locker too: a lease is an entry holding the token
+// under LockKey (Prefix, "lock:", KeyHash of the session key), taken by Add
+// and ended by CompareAndDelete of the token, so a holder whose lease ran
+// out and was taken over cannot end the new holder's. The lease expires by
+// the cache's own clock.
 //
 // # Keys and values
 //
@@ -39,6 +61,7 @@
 package cachestore
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -71,16 +94,23 @@ type Config struct {
 }
 
 // Store is the cache session engine. Its methods are safe for concurrent
-// use.
+// use. It is a sessionkit.Swapper, so the Manager merges concurrent saves
+// of one session instead of letting the last one win, and a
+// sessionkit.Locker, for Manager.Exclusive.
 type Store struct {
 	c      cache.Cache
 	prefix string
 	django bool
 	logger *slog.Logger
 	now    func() time.Time
+	recent recent
 }
 
-var _ sessionkit.Store = (*Store)(nil)
+var (
+	_ sessionkit.Store   = (*Store)(nil)
+	_ sessionkit.Swapper = (*Store)(nil)
+	_ sessionkit.Locker  = (*Store)(nil)
+)
 
 // New returns a Store on c. Closing c is the caller's business.
 func New(c cache.Cache, cfg Config) *Store {
@@ -117,9 +147,11 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	if !sessionkit.ValidKey(key) {
 		return sessionkit.Record{}, invalidKey("load")
 	}
-	v, err := s.c.Get(ctx, s.CacheKey(key))
+	ck := s.CacheKey(key)
+	v, err := s.c.Get(ctx, ck)
 	if err != nil {
 		if errors.Is(err, cache.ErrMiss) {
+			s.recent.drop(ck)
 			return sessionkit.Record{}, sessionkit.ErrNotFound
 		}
 		return sessionkit.Record{}, fmt.Errorf("cachestore: load: %w", err)
@@ -135,6 +167,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	if !rec.Expiry.After(s.clock(ctx)) {
 		return sessionkit.Record{}, sessionkit.ErrNotFound
 	}
+	s.recent.put(ck, bytes.Clone(v)) // rec.Data, which the caller gets, aliases v
 	return rec, nil
 }
 
@@ -147,12 +180,14 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 	if err != nil {
 		return "", fmt.Errorf("cachestore: create: %w", err)
 	}
-	if err := s.c.Add(ctx, s.CacheKey(key), v, ttl); err != nil {
+	ck := s.CacheKey(key)
+	if err := s.c.Add(ctx, ck, v, ttl); err != nil {
 		if errors.Is(err, cache.ErrNotStored) {
 			return "", fmt.Errorf("cachestore: create: %w", sessionkit.ErrKeyExists)
 		}
 		return "", fmt.Errorf("cachestore: create: %w", err)
 	}
+	s.recent.put(ck, v)
 	return key, nil
 }
 
@@ -167,12 +202,15 @@ func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (
 	if err != nil {
 		return "", fmt.Errorf("cachestore: update: %w", err)
 	}
-	if err := s.c.Replace(ctx, s.CacheKey(key), v, ttl); err != nil {
+	ck := s.CacheKey(key)
+	if err := s.c.Replace(ctx, ck, v, ttl); err != nil {
+		s.recent.drop(ck)
 		if errors.Is(err, cache.ErrMiss) {
 			return "", fmt.Errorf("cachestore: update: %w", sessionkit.ErrNotFound)
 		}
 		return "", fmt.Errorf("cachestore: update: %w", err)
 	}
+	s.recent.put(ck, v)
 	return key, nil
 }
 
@@ -181,8 +219,111 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if !sessionkit.ValidKey(key) {
 		return invalidKey("delete")
 	}
-	if err := s.c.Delete(ctx, s.CacheKey(key)); err != nil {
+	ck := s.CacheKey(key)
+	s.recent.drop(ck)
+	if err := s.c.Delete(ctx, ck); err != nil {
 		return fmt.Errorf("cachestore: delete: %w", err)
+	}
+	return nil
+}
+
+// Swap implements sessionkit.Swapper with the cache's CompareAndSwap of
+// the entry bytes, so that the entry is replaced only if nobody wrote it
+// since. The stored record's Data is what is compared with old (the
+// expiry and user in the entry's header may differ): Swap first tries the
+// entry this Store last read or wrote for the key, if its Data is old (one
+// round trip on Redis, as Update); if the cache holds other bytes, it reads
+// the entry, compares its Data and swaps the bytes it read.
+func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit.Record) (string, error) {
+	if !sessionkit.ValidKey(key) {
+		return "", invalidKey("swap")
+	}
+	v, ttl, err := s.entry(ctx, rec)
+	if err != nil {
+		return "", fmt.Errorf("cachestore: swap: %w", err)
+	}
+	ck := s.CacheKey(key)
+	if guess := s.recent.get(ck); guess != nil {
+		if g, err := decode(guess); err == nil && bytes.Equal(g.Data, old) {
+			err := s.c.CompareAndSwap(ctx, ck, guess, v, ttl)
+			if !errors.Is(err, cache.ErrConflict) {
+				return s.swapped(ck, key, v, err)
+			}
+			// The header changed, or the data: read and compare.
+		}
+	}
+	cur, err := s.c.Get(ctx, ck)
+	if err != nil {
+		return s.swapped(ck, key, v, err)
+	}
+	stored, err := decode(cur)
+	if err != nil {
+		// Load answers ErrNotFound for it too.
+		s.recent.drop(ck)
+		return "", fmt.Errorf("cachestore: swap: the cache entry is corrupt: %w", sessionkit.ErrNotFound)
+	}
+	if !bytes.Equal(stored.Data, old) {
+		s.recent.put(ck, cur)
+		return "", fmt.Errorf("cachestore: swap: %w", sessionkit.ErrConflict)
+	}
+	return s.swapped(ck, key, v, s.c.CompareAndSwap(ctx, ck, cur, v, ttl))
+}
+
+// swapped translates the outcome of Swap's cache call and remembers or
+// forgets the entry.
+func (s *Store) swapped(ck, key string, v []byte, err error) (string, error) {
+	switch {
+	case err == nil:
+		s.recent.put(ck, v)
+		return key, nil
+	case errors.Is(err, cache.ErrMiss):
+		s.recent.drop(ck)
+		return "", fmt.Errorf("cachestore: swap: %w", sessionkit.ErrNotFound)
+	case errors.Is(err, cache.ErrConflict):
+		s.recent.drop(ck)
+		return "", fmt.Errorf("cachestore: swap: %w", sessionkit.ErrConflict)
+	default:
+		s.recent.drop(ck)
+		return "", fmt.Errorf("cachestore: swap: %w", err)
+	}
+}
+
+// LockKey returns the cache key of the lease that locks a session:
+// Config.Prefix, "lock:" and sessionkit.KeyHash of the session key, in both
+// modes. A session entry's key never contains "lock:" (session keys are
+// [a-z0-9], hashes hex), so a lease can neither collide with a session nor
+// be loaded as one, and it does not reveal the session key.
+func (s *Store) LockKey(key string) string {
+	return sessionkit.PrefixedKeyHash(s.prefix+"lock:", key)
+}
+
+// TryLock implements sessionkit.Locker with an Add of a lease entry that
+// holds token and lives for ttl: memcached's add, Redis's SET NX PX. The
+// lease ends by the cache's expiry, in the cache's time.
+func (s *Store) TryLock(ctx context.Context, key, token string, ttl time.Duration) (bool, error) {
+	if !sessionkit.ValidKey(key) {
+		return false, invalidKey("lock")
+	}
+	switch err := s.c.Add(ctx, s.LockKey(key), []byte(token), ttl); {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, cache.ErrNotStored):
+		return false, nil
+	default:
+		return false, fmt.Errorf("cachestore: lock: %w", err)
+	}
+}
+
+// Unlock implements sessionkit.Locker with a CompareAndDelete of the
+// lease: a lease that ran out and was taken by another token is left
+// alone.
+func (s *Store) Unlock(ctx context.Context, key, token string) error {
+	if !sessionkit.ValidKey(key) {
+		return invalidKey("unlock")
+	}
+	err := s.c.CompareAndDelete(ctx, s.LockKey(key), []byte(token))
+	if err != nil && !errors.Is(err, cache.ErrMiss) && !errors.Is(err, cache.ErrConflict) {
+		return fmt.Errorf("cachestore: unlock: %w", err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -73,9 +74,13 @@ func TestConformance(t *testing.T) {
 			t.Run(name, func(t *testing.T) {
 				c := b.open(t)
 				clock := storetest.NewClock()
+				opts := storetest.Options{Clock: clock}
+				if django {
+					opts.Codec = &sessionkit.DjangoCodec{SecretKey: "cachestore-test-secret-key-of-some-length"}
+				}
 				storetest.Run(t, func(t *testing.T) sessionkit.Store {
 					return cachestore.New(c, cachestore.Config{Prefix: uniquePrefix(t), Django: django, Now: clock.Now})
-				}, storetest.Options{Clock: clock})
+				}, opts)
 			})
 		}
 	}
@@ -209,24 +214,57 @@ func TestOneRoundTripPerOperation(t *testing.T) {
 	ctx := context.Background()
 	key := sessionkit.NewKey()
 	rec := sessionkit.Record{Data: bytes.Repeat([]byte("x"), 1024), Expiry: time.Now().Add(time.Hour)}
+	rec2 := sessionkit.Record{Data: bytes.Repeat([]byte("y"), 1024), Expiry: time.Now().Add(time.Hour)}
+	// Load the compare-and-swap scripts first: the first EVALSHA of a
+	// script the server has not seen costs a second round trip (EVAL).
+	warm := sessionkit.NewKey()
+	s.Create(ctx, warm, rec)
+	s.Swap(ctx, warm, rec.Data, rec)
+	s.TryLock(ctx, warm, "t", time.Minute)
+	s.Unlock(ctx, warm, "t")
+	s.Delete(ctx, warm)
 	for _, op := range []struct {
 		name string
+		want int
 		do   func() error
 	}{
-		{"Create", func() error { _, err := s.Create(ctx, key, rec); return err }},
-		{"Load", func() error { _, err := s.Load(ctx, key); return err }},
-		{"Update", func() error { _, err := s.Update(ctx, key, rec); return err }},
-		{"Load again", func() error { _, err := s.Load(ctx, key); return err }},
-		{"Delete", func() error { return s.Delete(ctx, key) }},
-		{"Load of the deleted", func() error { _, err := s.Load(ctx, key); return ignoreNotFound(err) }},
-		{"Update of the deleted", func() error { _, err := s.Update(ctx, key, rec); return ignoreNotFound(err) }},
+		{"Create", 1, func() error { _, err := s.Create(ctx, key, rec); return err }},
+		{"Load", 1, func() error { _, err := s.Load(ctx, key); return err }},
+		{"Update", 1, func() error { _, err := s.Update(ctx, key, rec); return err }},
+		{"Load again", 1, func() error { _, err := s.Load(ctx, key); return err }},
+		// The script alone: the store tries the entry it loaded.
+		{"Swap after a Load", 1, func() error { _, err := s.Swap(ctx, key, rec.Data, rec2); return err }},
+		{"Swap that conflicts", 1, func() error {
+			_, err := s.Swap(ctx, key, rec.Data, rec2)
+			if !errors.Is(err, sessionkit.ErrConflict) {
+				return fmt.Errorf("got %v, want ErrConflict", err)
+			}
+			return nil
+		}},
+		// A Get and the script: the entry is not the one this store
+		// last saw, so the bytes to swap come from the cache.
+		{"Swap after another process's save", 2, func() error {
+			other := cachestore.New(openRedis(t, "redis://"+testenv.RedisAddr(t)), cachestore.Config{
+				Prefix: strings.TrimSuffix(s.CacheKey(key), sessionkit.KeyHash(key)),
+			})
+			if _, err := other.Update(ctx, key, rec); err != nil {
+				return err
+			}
+			_, err := s.Swap(ctx, key, rec.Data, rec2)
+			return err
+		}},
+		{"TryLock", 1, func() error { _, err := s.TryLock(ctx, key, "t", time.Minute); return err }},
+		{"Unlock", 1, func() error { return s.Unlock(ctx, key, "t") }},
+		{"Delete", 1, func() error { return s.Delete(ctx, key) }},
+		{"Load of the deleted", 1, func() error { _, err := s.Load(ctx, key); return ignoreNotFound(err) }},
+		{"Update of the deleted", 1, func() error { _, err := s.Update(ctx, key, rec); return ignoreNotFound(err) }},
 	} {
 		before := p.RoundTrips()
 		if err := op.do(); err != nil {
 			t.Fatalf("%s: %v", op.name, err)
 		}
-		if n := p.RoundTrips() - before; n != 1 {
-			t.Errorf("%s took %d round trips to Redis, want 1", op.name, n)
+		if n := p.RoundTrips() - before; n != int64(op.want) {
+			t.Errorf("%s took %d round trips to Redis, want %d", op.name, n, op.want)
 		}
 	}
 }
