@@ -32,6 +32,8 @@ type djangoDB struct {
 	// timeZone, if set, is Django's TIME_ZONE with USE_TZ = False, and the
 	// store's Location.
 	timeZone string
+	// extra are further Django settings.
+	extra map[string]any
 }
 
 // djangoDBs lists the databases of the interop tests: a fresh SQLite file,
@@ -186,6 +188,10 @@ for op in json.load(sys.stdin):
             out.append({"error": None, "key": s.session_key})
         except Exception as e:
             out.append({"error": type(e).__name__})
+    elif kind == "decode":
+        out.append({"data": SessionStore().decode(op["session_data"])})
+    elif kind == "legacy_encode":
+        out.append({"session_data": SessionStore()._legacy_encode(op["data"])})
     elif kind == "delete":
         SessionStore(session_key=op["key"]).delete()
         out.append({})
@@ -238,6 +244,9 @@ func runDjango(t *testing.T, version string, d *djangoDB, ops []map[string]any) 
 	settings := djangoSettings(d.settings)
 	if d.timeZone != "" {
 		settings["USE_TZ"], settings["TIME_ZONE"] = false, d.timeZone
+	}
+	for k, v := range d.extra {
+		settings[k] = v
 	}
 	out := testenv.DjangoIn(t, version, settings, djangoOps, in)
 	var res []djangoResult
