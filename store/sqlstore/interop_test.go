@@ -461,6 +461,13 @@ func TestGoWritesDjangoReads(t *testing.T) {
 // store works on the table Django created.
 func TestDjangoMigrationMatches(t *testing.T) {
 	testenv.Python(t)
+	for _, version := range testenv.DjangoVersions() {
+		t.Run("Django"+version, func(t *testing.T) { djangoMigrationMatches(t, version) })
+	}
+}
+
+func djangoMigrationMatches(t *testing.T, version string) {
+	testenv.Python(t)
 	const migrate = `
 from django.core.management import call_command
 call_command("migrate", "sessions", verbosity=0)
@@ -468,7 +475,7 @@ call_command("migrate", "sessions", verbosity=0)
 	t.Run("SQLite", func(t *testing.T) {
 		dir := t.TempDir()
 		djangoPath, goPath := filepath.Join(dir, "django.db"), filepath.Join(dir, "go.db")
-		testenv.Django(t, djangoSettings(map[string]any{"ENGINE": "django.db.backends.sqlite3", "NAME": djangoPath}), migrate, nil)
+		testenv.DjangoIn(t, version, djangoSettings(map[string]any{"ENGINE": "django.db.backends.sqlite3", "NAME": djangoPath}), migrate, nil)
 		openDjangoStore(t, "sqlite:///"+goPath, sqlstore.Config{})
 		schema := func(path string) []string {
 			db := rawDB(t, "sqlite:///"+path)
@@ -483,7 +490,7 @@ call_command("migrate", "sessions", verbosity=0)
 	t.Run("Postgres", func(t *testing.T) {
 		admin := rawDB(t, testenv.PostgresURL(t))
 		djangoSchema, goSchema := uniqueSchema(t, admin), uniqueSchema(t, admin)
-		testenv.Django(t, djangoSettings(djangoPGSettings(t, djangoSchema)), migrate, nil)
+		testenv.DjangoIn(t, version, djangoSettings(djangoPGSettings(t, djangoSchema)), migrate, nil)
 		openDjangoStore(t, pgURLWithSearchPath(t, goSchema), sqlstore.Config{})
 		describe := func(schema string) []string {
 			var out []string
@@ -503,6 +510,52 @@ call_command("migrate", "sessions", verbosity=0)
 		}
 		useDjangoTable(t, pgURLWithSearchPath(t, djangoSchema))
 	})
+	t.Run("MariaDB", func(t *testing.T) {
+		dsn := testenv.MySQLDSN(t)
+		db := openDB(t, "mysql", dsn)
+		var names []string
+		for range 2 {
+			name := uniqueTable(t, db) // a fresh database, named like a table
+			if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Exec("DROP DATABASE IF EXISTS " + name) })
+			names = append(names, name)
+		}
+		djangoName, goName := names[0], names[1]
+		testenv.DjangoIn(t, version, djangoSettings(djangoMySQLSettings(t, dsn, djangoName)), migrate, nil)
+		s, err := sqlstore.New(db, sqlstore.Config{Django: true, Table: goName + ".django_session"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.Migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		describe := func(schema string) []string {
+			out := queryStrings(t, db, `SELECT CONCAT(COLUMN_NAME, ' ', COLUMN_TYPE, ' ', IS_NULLABLE, ' ', COLUMN_KEY) FROM information_schema.COLUMNS
+				WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'django_session' ORDER BY ORDINAL_POSITION`, schema)
+			return append(out, queryStrings(t, db, `SELECT CONCAT(INDEX_NAME, ' ', COLUMN_NAME, ' ', NON_UNIQUE) FROM information_schema.STATISTICS
+				WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'django_session' ORDER BY INDEX_NAME`, schema)...)
+		}
+		dj, gs := describe(djangoName), describe(goName)
+		if len(dj) != 5 || !reflect.DeepEqual(dj, gs) {
+			t.Errorf("schema differs:\nDjango: %q\nGo:     %q", dj, gs)
+		}
+		// The Go store works on the table Django created.
+		ds, err := sqlstore.New(db, sqlstore.Config{Django: true, Table: djangoName + ".django_session"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ds.Close()
+		if err := ds.Migrate(t.Context()); err != nil {
+			t.Fatalf("Migrate on Django's table: %v", err)
+		}
+		key := sessionkit.NewKey()
+		if _, err := ds.Create(t.Context(), key, sessionkit.Record{Data: []byte("tok"), Expiry: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatalf("Create on Django's table: %v", err)
+		}
+	})
 }
 
 // useDjangoTable checks that the Go store works on a table Django
@@ -520,9 +573,9 @@ func useDjangoTable(t *testing.T, rawURL string) {
 }
 
 // TestDjangoTableOnMySQL checks the Django-mode table on MariaDB against
-// what Django's MySQL backend creates (no MySQL driver for Python here to
-// run Django's migrate): its data_types (varchar, longtext, datetime(6))
-// and the index name of _create_index_name.
+// what Django's MySQL backend creates, written out (TestDjangoMigrationMatches
+// compares it with Django's migrate too): its data_types (varchar,
+// longtext, datetime(6)) and the index name of _create_index_name.
 func TestDjangoTableOnMySQL(t *testing.T) {
 	db := openDB(t, "mysql", testenv.MySQLDSN(t))
 	schema := uniqueTable(t, db) // a fresh database, named like a table
