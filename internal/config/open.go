@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -379,7 +380,7 @@ func (s *Settings) Summary() [][2]string {
 	return append(out,
 		[2]string{"SESSIONKIT_DJANGO", yesNo(s.Django)},
 		[2]string{"USE_TZ", yesNo(s.UseTZ)},
-		[2]string{"TIME_ZONE", s.TimeZone},
+		[2]string{"TIME_ZONE", cmp.Or(s.TimeZone, "(not set)")},
 		[2]string{"DEFAULT_HASHING_ALGORITHM", s.HashingAlgorithm},
 		[2]string{"SECRET_KEY", secret},
 		[2]string{"SECRET_KEY_FALLBACKS", fmt.Sprintf("%d key(s)", len(s.SecretKeyFallbacks))},
