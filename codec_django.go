@@ -37,8 +37,18 @@ type DjangoCodec struct {
 	// Salt defaults to DjangoSessionSalt. A Django SessionStore subclass
 	// with another class name uses "django.contrib.sessions." + its name.
 	Salt string
+	// Algorithm is Django 3.1 and 3.2's DEFAULT_HASHING_ALGORITHM. "" or
+	// "sha256" writes the current format (signing.dumps, Django 3.1 and
+	// later); "sha1" writes the format of Django before 3.1
+	// (base64(sha1 hash ":" JSON), SessionBase._legacy_encode), which
+	// Django 3.1 and 3.2 write under DEFAULT_HASHING_ALGORITHM = "sha1" and
+	// read in either case, but Django 4.0 and later do not read at all.
+	// Decode reads both formats, and tokens signed with sha1, whatever
+	// Algorithm says, as Django 3.2 does.
+	Algorithm string
 
 	once   sync.Once
+	legacy bool // write the pre-3.1 format
 	signer *signing.TimestampSigner
 	err    error
 }
@@ -55,12 +65,21 @@ func (c *DjangoCodec) init() {
 				return
 			}
 		}
+		switch c.Algorithm {
+		case "", "sha256":
+		case "sha1":
+			c.legacy = true
+		default:
+			c.err = fmt.Errorf("sessionkit: DjangoCodec.Algorithm is %q; use \"sha256\" (the default) or \"sha1\" (DEFAULT_HASHING_ALGORITHM)", c.Algorithm)
+			return
+		}
 		salt := c.Salt
 		if salt == "" {
 			salt = DjangoSessionSalt
 		}
 		c.signer, c.err = signing.NewTimestampSigner(signing.Options{
 			Key: c.SecretKey, FallbackKeys: c.FallbackKeys, Salt: salt,
+			AcceptAlgorithms:    []string{"sha1"},
 			MaxDecompressedSize: MaxReadSize,
 		})
 	})
@@ -75,7 +94,19 @@ func (c *DjangoCodec) Encode(data *pyjson.Object) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if c.legacy {
+		s, err := signing.EncodeLegacySession(js, c.legacySalt(), c.SecretKey)
+		return []byte(s), err
+	}
 	return []byte(c.signer.SignPayload(js, len(js) >= CompressMin)), nil
+}
+
+// legacySalt is the key salt of the pre-3.1 format for c's salt.
+func (c *DjangoCodec) legacySalt() string {
+	if c.Salt == "" {
+		return signing.LegacySessionKeySalt(DjangoSessionSalt)
+	}
+	return signing.LegacySessionKeySalt(c.Salt)
 }
 
 // Decode implements Codec. It fails for data signed with another key or
@@ -93,7 +124,12 @@ func (c *DjangoCodec) Decode(b []byte) (*pyjson.Object, error) {
 		return nil, fmt.Errorf("%w: %w", ErrTooLarge, err)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("sessionkit: session data corrupted: %w", err)
+		// Django 3.1 and 3.2 then try the format of Django before 3.1.
+		legacy, lerr := signing.DecodeLegacySession(string(b), c.legacySalt(), append([]string{c.SecretKey}, c.FallbackKeys...)...)
+		if lerr != nil {
+			return nil, fmt.Errorf("sessionkit: session data corrupted: %w", err)
+		}
+		js = legacy
 	}
 	return pyjson.DecodeObject(js)
 }

@@ -99,6 +99,13 @@ var interopValues = []string{
 }
 
 func TestInteropWithDjango(t *testing.T) {
+	testenv.Python(t)
+	for _, version := range testenv.DjangoVersions() {
+		t.Run("Django"+version, func(t *testing.T) { interopWithDjango(t, version) })
+	}
+}
+
+func interopWithDjango(t *testing.T, version string) {
 	const key = "django-insecure-interop-test-key-0123456789abcdef"
 	keys := []string{key, "s\u00e9cret-\u00fcnicode-\u2713"}
 	salts := []string{signing.DefaultSalt, "django.contrib.sessions.SessionStore", "my-app.salt"}
@@ -149,12 +156,12 @@ func TestInteropWithDjango(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := testenv.Django(t, map[string]any{"SECRET_KEY": key}, interopScript, stdin)
+	out := testenv.DjangoIn(t, version, map[string]any{"SECRET_KEY": key}, interopScript, stdin)
 	var resp interopResponse
 	if err := json.Unmarshal(out, &resp); err != nil {
 		t.Fatalf("Django's output: %v\n%s", err, out)
 	}
-	t.Logf("Django %s", testenv.DjangoVersion(t))
+	t.Logf("Django %s", version)
 
 	// Go dumps → Django loads.
 	if len(resp.Loads) != len(req.Loads) {
@@ -226,4 +233,74 @@ func mustJSONValue(t *testing.T, v any) any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// sha1Script signs with DEFAULT_HASHING_ALGORITHM = "sha1" (Django 3.1 and
+// 3.2) and loads the tokens in stdin, which Django 3.2 accepts signed with
+// sha1 whatever the setting says.
+const sha1Script = `
+from django.core import signing
+req = json.load(sys.stdin)
+out = {"dumps": signing.dumps({"n": 1, "s": "x" * 300}, salt="sha1-test", compress=True), "loads": []}
+for tok in req:
+    try:
+        out["loads"].append(json.dumps(signing.loads(tok, salt="sha1-test"), separators=(",", ":")))
+    except signing.BadSignature as e:
+        out["loads"].append(repr(e))
+print(json.dumps(out))
+`
+
+// TestInteropSHA1WithDjango32: what Django 3.2 signs under
+// DEFAULT_HASHING_ALGORITHM = "sha1" verifies with AcceptAlgorithms
+// ["sha1"] and not without; what Go signs with sha1 Django 3.2 loads under
+// either setting.
+func TestInteropSHA1WithDjango32(t *testing.T) {
+	testenv.Python(t)
+	const key = "django-insecure-interop-test-key-0123456789abcdef"
+	goSHA1, err := signing.NewTimestampSigner(signing.Options{Key: key, Salt: "sha1-test", Algorithm: "sha1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := goSHA1.SignObject(map[string]any{"go": true}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := json.Marshal([]string{tok})
+	for _, alg := range []string{"sha1", "sha256"} {
+		out := testenv.DjangoIn(t, "3.2", map[string]any{"SECRET_KEY": key, "DEFAULT_HASHING_ALGORITHM": alg}, sha1Script, in)
+		var resp struct {
+			Dumps string   `json:"dumps"`
+			Loads []string `json:"loads"`
+		}
+		if err := json.Unmarshal(out, &resp); err != nil {
+			t.Fatalf("Django's output: %v\n%s", err, out)
+		}
+		if len(resp.Loads) != 1 || resp.Loads[0] != `{"go":true}` {
+			t.Errorf("Django 3.2 (%s) loads of Go's sha1 token: %q", alg, resp.Loads)
+		}
+		sigLen := len(resp.Dumps) - strings.LastIndexByte(resp.Dumps, ':') - 1
+		if alg == "sha256" {
+			if sigLen != 43 {
+				t.Errorf("Django 3.2 (sha256) signed %q", resp.Dumps)
+			}
+			continue
+		}
+		if sigLen != 27 {
+			t.Fatalf("Django 3.2 (sha1) signed %q, not with sha1", resp.Dumps)
+		}
+		if _, err := signing.Loads(resp.Dumps, key, "sha1-test", signing.NoMaxAge); !errors.Is(err, signing.ErrBadSignature) {
+			t.Errorf("Loads of a sha1 token without AcceptAlgorithms = %v, want ErrBadSignature", err)
+		}
+		accept, err := signing.NewTimestampSigner(signing.Options{Key: key, Salt: "sha1-test", AcceptAlgorithms: []string{"sha1"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := accept.UnsignObject(resp.Dumps, signing.NoMaxAge)
+		if err != nil {
+			t.Fatalf("UnsignObject of Django 3.2's sha1 token: %v", err)
+		}
+		if got := jsonOf(t, v); got != `{"n":1,"s":"`+strings.Repeat("x", 300)+`"}` {
+			t.Errorf("Django 3.2's sha1 token carries %s", got)
+		}
+	}
 }

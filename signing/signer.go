@@ -58,6 +58,12 @@ type Options struct {
 	// Algorithm is the hash, a hashlib name: sha256 (the default when ""),
 	// sha1, sha512, sha224, sha384, md5, or sha3_224/256/384/512.
 	Algorithm string
+	// AcceptAlgorithms are further hashes whose signatures verify, under
+	// Key and every fallback key, after those of Algorithm; they never
+	// sign. Django 3.1 and 3.2 accept sha1 signatures whatever they sign
+	// with (their Signer.legacy_algorithm): AcceptAlgorithms: ["sha1"]
+	// reads what they write under DEFAULT_HASHING_ALGORITHM = "sha1".
+	AcceptAlgorithms []string
 	// Now returns the current time; nil means time.Now. A TimestampSigner
 	// uses it to stamp and to check ages; tests can fix it.
 	Now func() time.Time
@@ -141,19 +147,35 @@ func newSignerBlock(o Options, defaultSalt string, oneShot bool) (*signerBlock, 
 	}
 	b.key.init(newHash, salt, o.Key, once)
 	s.sigLen = base64.RawURLEncoding.EncodedLen(b.key.size())
-	if len(o.FallbackKeys) == 0 {
+	if len(o.FallbackKeys) == 0 && len(o.AcceptAlgorithms) == 0 {
 		b.keys[0] = &b.key
 		s.keys = b.keys[:]
-	} else {
-		s.keys = make([]*macKey, 1, 1+len(o.FallbackKeys))
-		s.keys[0] = &b.key
+		return b, nil
+	}
+	s.keys = make([]*macKey, 1, (1+len(o.FallbackKeys))*(1+len(o.AcceptAlgorithms)))
+	s.keys[0] = &b.key
+	add := func(h func() hash.Hash, secret string) {
+		k := new(macKey)
+		if oneShot {
+			once = new(macState)
+		}
+		k.init(h, salt, secret, once)
+		s.keys = append(s.keys, k)
+	}
+	for _, k := range o.FallbackKeys {
+		add(newHash, k)
+	}
+	for _, name := range o.AcceptAlgorithms {
+		if name == alg {
+			continue // already verified
+		}
+		h, err := hashFunc(name)
+		if err != nil {
+			return nil, err
+		}
+		add(h, o.Key)
 		for _, k := range o.FallbackKeys {
-			fk := new(macKey)
-			if oneShot {
-				once = new(macState)
-			}
-			fk.init(newHash, salt, k, once)
-			s.keys = append(s.keys, fk)
+			add(h, k)
 		}
 	}
 	return b, nil

@@ -257,6 +257,13 @@ func TestEncodeRoundTrip(t *testing.T) {
 
 // Tokens from encode are accepted by real Django's signing.loads.
 func TestEncodeAcceptedByDjango(t *testing.T) {
+	testenv.Python(t)
+	for _, version := range testenv.DjangoVersions() {
+		t.Run("Django"+version, func(t *testing.T) { encodeAcceptedByDjango(t, version) })
+	}
+}
+
+func encodeAcceptedByDjango(t *testing.T, version string) {
 	t.Setenv("SECRET_KEY", vectorKey)
 	var tokens, wants []string
 	for i, in := range encodeInputs {
@@ -270,7 +277,7 @@ func TestEncodeAcceptedByDjango(t *testing.T) {
 		wants = append(wants, string(w))
 	}
 	stdin, _ := json.Marshal(tokens)
-	out := testenv.Django(t, map[string]any{"SECRET_KEY": vectorKey}, `
+	out := testenv.DjangoIn(t, version, map[string]any{"SECRET_KEY": vectorKey}, `
 from django.core import signing
 for token in json.load(sys.stdin):
     print(json.dumps(signing.loads(token, salt="django.contrib.sessions.SessionStore"), separators=(",", ":")))

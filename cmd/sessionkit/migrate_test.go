@@ -25,9 +25,16 @@ func migrateCmd(t *testing.T, args ...string) (int, string) {
 }
 
 // TestMigrateDjangoSharesWithDjango is the issue's check: `sessionkit
-// migrate --django --db sqlite:///x.db`, then Django 3.2 writes a session
+// migrate --django --db sqlite:///x.db`, then Django (each version) writes a session
 // into x.db that the Go store reads, and reads one the Go store wrote.
 func TestMigrateDjangoSharesWithDjango(t *testing.T) {
+	testenv.Python(t)
+	for _, version := range testenv.DjangoVersions() {
+		t.Run("Django"+version, func(t *testing.T) { migrateDjangoSharesWithDjango(t, version) })
+	}
+}
+
+func migrateDjangoSharesWithDjango(t *testing.T, version string) {
 	testenv.Python(t)
 	dir := t.TempDir()
 	t.Chdir(dir)
@@ -75,7 +82,7 @@ s.set_expiry(600)
 s.save()
 print(json.dumps({"go": dict(go.items()), "key": s.session_key}))
 `
-	res := testenv.Django(t, settings, script, []byte(goKey))
+	res := testenv.DjangoIn(t, version, settings, script, []byte(goKey))
 	var got struct {
 		Go  map[string]any `json:"go"`
 		Key string         `json:"key"`

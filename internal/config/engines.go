@@ -28,6 +28,7 @@ func newCookieStore(s *Settings, log *slog.Logger) (*cookiestore.Store, error) {
 		FallbackKeys: s.SecretKeyFallbacks,
 		CookieName:   s.CookieName,
 		Django:       s.Django,
+		Algorithm:    s.HashingAlgorithm,
 		MaxAge:       s.CookieAge,
 		Logger:       log,
 	})

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -83,7 +84,7 @@ func (s *Settings) Open(ctx context.Context, log *slog.Logger) (*sessionkit.Mana
 	// The signed-cookie store signs by itself and takes the JSON codec; the
 	// server-side engines write Django's session_data in Django mode.
 	if s.Django && s.Engine != EngineSignedCookies && s.Engine != EngineMemory {
-		m.Codec = &sessionkit.DjangoCodec{SecretKey: s.SecretKey, FallbackKeys: s.SecretKeyFallbacks}
+		m.Codec = &sessionkit.DjangoCodec{SecretKey: s.SecretKey, FallbackKeys: s.SecretKeyFallbacks, Algorithm: s.HashingAlgorithm}
 	}
 	return m, closeStore, nil
 }
@@ -151,10 +152,15 @@ func (s *Settings) openStore(ctx context.Context, log *slog.Logger) (sessionkit.
 // what to run), so that a wrong table stops serve at start rather than
 // failing every write.
 func (s *Settings) openDB(ctx context.Context, log *slog.Logger) (*sqlstore.Store, error) {
+	loc, err := s.Location()
+	if err != nil {
+		return nil, err
+	}
 	st, err := sqlstore.Open(ctx, s.DatabaseURL, sqlstore.Config{
-		Django:  s.Django,
-		Timeout: s.StoreTimeout,
-		Logger:  log,
+		Django:   s.Django,
+		Timeout:  s.StoreTimeout,
+		Logger:   log,
+		Location: loc,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
@@ -164,6 +170,24 @@ func (s *Settings) openDB(ctx context.Context, log *slog.Logger) (*sqlstore.Stor
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}
 	return st, nil
+}
+
+// Location is the time zone of the naive expiry dates Django writes on
+// SQLite and MySQL: nil (UTC) with USE_TZ true, TIME_ZONE with USE_TZ
+// false. USE_TZ false without TIME_ZONE is an error, since guessing the
+// zone would expire sessions hours early or late.
+func (s *Settings) Location() (*time.Location, error) {
+	if s.UseTZ {
+		return nil, nil
+	}
+	if s.TimeZone == "" {
+		return nil, errors.New("USE_TZ is false but TIME_ZONE is not set: set TIME_ZONE (or --time-zone) to the Django project's TIME_ZONE, such as America/New_York, so that expiry dates are read in the zone Django writes them in")
+	}
+	loc, err := time.LoadLocation(s.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("TIME_ZONE=%q: %w", s.TimeZone, err)
+	}
+	return loc, nil
 }
 
 // cacheTimeout is the bound of one cache operation: the cache's own
@@ -356,6 +380,9 @@ func (s *Settings) Summary() [][2]string {
 	}
 	return append(out,
 		[2]string{"SESSIONKIT_DJANGO", yesNo(s.Django)},
+		[2]string{"USE_TZ", yesNo(s.UseTZ)},
+		[2]string{"TIME_ZONE", cmp.Or(s.TimeZone, "(not set)")},
+		[2]string{"DEFAULT_HASHING_ALGORITHM", s.HashingAlgorithm},
 		[2]string{"SECRET_KEY", secret},
 		[2]string{"SECRET_KEY_FALLBACKS", fmt.Sprintf("%d key(s)", len(s.SecretKeyFallbacks))},
 		[2]string{"SESSION_COOKIE_NAME", s.CookieName},

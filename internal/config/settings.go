@@ -62,6 +62,25 @@ type Settings struct {
 	// format and salts, so that a Django app with the same SECRET_KEY shares
 	// the sessions. Default false (sessionkit's native formats).
 	Django bool
+	// UseTZ is Django's USE_TZ. With USE_TZ False Django writes
+	// django_session.expire_date as naive date-times in TIME_ZONE on
+	// SQLite and MySQL/MariaDB (PostgreSQL keeps instants either way), so
+	// the db and cached_db engines must know the zone. Default true, what
+	// Django's startproject writes in every version and Django's own
+	// default from 5.0 (before 5.0 Django's global default was False: a
+	// project whose settings.py does not set USE_TZ must set it false here).
+	UseTZ bool
+	// TimeZone is Django's TIME_ZONE, an IANA name such as
+	// "America/New_York". Used only with USE_TZ false, where it is
+	// required; Django's own default, "America/Chicago", is not assumed.
+	TimeZone string
+	// HashingAlgorithm is Django 3.1 and 3.2's DEFAULT_HASHING_ALGORITHM:
+	// "sha256" (the default) or "sha1", with which Django 3.2 writes its
+	// older session and signed-cookie formats. sha1 makes Django mode write
+	// those formats too, so that a 3.2 project that still has the setting
+	// (as it must while some of its servers run Django 3.0) reads them;
+	// sessions in either format are read whatever this says.
+	HashingAlgorithm string
 
 	// CookieName is SESSION_COOKIE_NAME. Default "sessionid".
 	CookieName string
@@ -197,6 +216,26 @@ var settings = []setting{
 		apply: func(s *Settings, v string) error { s.SecretKeyFile = v; return nil }},
 	{env: "SESSIONKIT_DJANGO", flag: "django", def: "false", isBool: true, usage: "Django compatibility: Django's table, files, cookie format and salts",
 		apply: func(s *Settings, v string) (err error) { s.Django, err = parseBool(v); return err }},
+	{env: "USE_TZ", flag: "use-tz", def: "true", isBool: true, usage: "Django's USE_TZ: false means Django writes expiry dates as naive TIME_ZONE date-times (SQLite, MySQL)",
+		apply: func(s *Settings, v string) (err error) { s.UseTZ, err = parseBool(v); return err }},
+	{env: "TIME_ZONE", flag: "time-zone", usage: "Django's TIME_ZONE, an IANA name such as America/New_York; required when USE_TZ is false", example: "none",
+		apply: func(s *Settings, v string) error {
+			if v != "" {
+				if _, err := time.LoadLocation(v); err != nil {
+					return fmt.Errorf("is not a time zone this system knows (%v); use an IANA name such as America/New_York", err)
+				}
+			}
+			s.TimeZone = v
+			return nil
+		}},
+	{env: "DEFAULT_HASHING_ALGORITHM", flag: "hashing-algorithm", def: "sha256", usage: "Django 3.2's DEFAULT_HASHING_ALGORITHM: sha1 writes the older session and signed-cookie formats (both are always read)",
+		apply: func(s *Settings, v string) error {
+			if v != "sha256" && v != "sha1" {
+				return errors.New("must be sha256 or sha1, as in Django 3.1 and 3.2")
+			}
+			s.HashingAlgorithm = v
+			return nil
+		}},
 	{env: "SESSION_COOKIE_NAME", flag: "cookie-name", def: "sessionid", usage: "name of the session cookie",
 		apply: func(s *Settings, v string) error {
 			if !validCookieName(v) {

@@ -32,17 +32,19 @@ func TestDefaultsAreDjangos(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Settings{
-		Engine:         "db",
-		DatabaseURL:    "sqlite:///sessionkit.db",
-		CacheURL:       "locmem://",
-		CookieName:     "sessionid",
-		CookieAge:      1209600 * time.Second,
-		CookiePath:     "/",
-		CookieHTTPOnly: true,
-		CookieSameSite: "Lax",
-		Serializer:     "django.contrib.sessions.serializers.JSONSerializer",
-		CacheAlias:     "default",
-		StoreTimeout:   5 * time.Second,
+		Engine:           "db",
+		DatabaseURL:      "sqlite:///sessionkit.db",
+		CacheURL:         "locmem://",
+		UseTZ:            true,
+		HashingAlgorithm: "sha256",
+		CookieName:       "sessionid",
+		CookieAge:        1209600 * time.Second,
+		CookiePath:       "/",
+		CookieHTTPOnly:   true,
+		CookieSameSite:   "Lax",
+		Serializer:       "django.contrib.sessions.serializers.JSONSerializer",
+		CacheAlias:       "default",
+		StoreTimeout:     5 * time.Second,
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", s, want)

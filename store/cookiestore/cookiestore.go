@@ -179,6 +179,12 @@ type Config struct {
 	// encrypted.
 	Django bool
 
+	// Algorithm is, in Django mode, the hash cookie values are signed with:
+	// Django 3.1 and 3.2's DEFAULT_HASHING_ALGORITHM, "sha256" (the default
+	// when "") or "sha1". Values signed with sha1 are accepted either way,
+	// as Django 3.2 accepts them. Native mode ignores it.
+	Algorithm string
+
 	// MaxAge is the longest a cookie value is accepted after it was issued.
 	// In Django mode it is Django's SESSION_COOKIE_AGE, by which Django
 	// judges the same cookies, and must equal the Manager's CookieAge;
@@ -272,9 +278,11 @@ func New(cfg Config) (*Store, error) {
 	}
 	if s.django {
 		signer, err := signing.NewTimestampSigner(signing.Options{
-			Key:          cfg.SecretKey,
-			FallbackKeys: cfg.FallbackKeys,
-			Salt:         DjangoSalt,
+			Key:              cfg.SecretKey,
+			FallbackKeys:     cfg.FallbackKeys,
+			Salt:             DjangoSalt,
+			Algorithm:        cfg.Algorithm,
+			AcceptAlgorithms: []string{"sha1"},
 		})
 		if err != nil {
 			return nil, fmt.Errorf("cookiestore: %w", err)

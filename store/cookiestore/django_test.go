@@ -12,17 +12,44 @@ import (
 	"github.com/sessionkit/sessionkit/store/cookiestore"
 )
 
-// The tests in this file run real Django (testenv.Django) with the
-// signed_cookies engine and the same SECRET_KEY.
+// The tests in this file run real Django (testenv.DjangoIn, each version)
+// with the signed_cookies engine and the same SECRET_KEY, and Django 3.2
+// with DEFAULT_HASHING_ALGORITHM = "sha1" as well.
 
 const djangoSecret = "django-insecure-interop-test-key-0123456789abcdef"
 
-var djangoSettings = map[string]any{
-	"SECRET_KEY":     djangoSecret,
-	"USE_TZ":         true,
-	"TIME_ZONE":      "UTC",
-	"INSTALLED_APPS": []string{"django.contrib.sessions"},
-	"SESSION_ENGINE": "django.contrib.sessions.backends.signed_cookies",
+// djangoSettings returns the Django settings, with DEFAULT_HASHING_ALGORITHM
+// if algorithm is set (Django 3.1 and 3.2 only).
+func djangoSettings(algorithm string) map[string]any {
+	s := map[string]any{
+		"SECRET_KEY":     djangoSecret,
+		"USE_TZ":         true,
+		"TIME_ZONE":      "UTC",
+		"INSTALLED_APPS": []string{"django.contrib.sessions"},
+		"SESSION_ENGINE": "django.contrib.sessions.backends.signed_cookies",
+	}
+	if algorithm != "" {
+		s["DEFAULT_HASHING_ALGORITHM"] = algorithm
+	}
+	return s
+}
+
+// eachDjango runs f under every Django version, and under Django 3.2 with
+// DEFAULT_HASHING_ALGORITHM = "sha1" (algorithm "sha1", else "").
+func eachDjango(t *testing.T, f func(t *testing.T, version, algorithm string)) {
+	testenv.Python(t)
+	for _, v := range testenv.DjangoVersions() {
+		t.Run("Django"+v, func(t *testing.T) { f(t, v, "") })
+	}
+	t.Run("Django3.2-sha1", func(t *testing.T) { f(t, "3.2", "sha1") })
+}
+
+// sigLen is the length of a signature of algorithm in base64.
+func sigLen(algorithm string) int {
+	if algorithm == "sha1" {
+		return 27
+	}
+	return 43
 }
 
 // sessions are the JSON objects exchanged, as Django's json.dumps writes
@@ -51,9 +78,13 @@ print(json.dumps(out))
 `
 
 func TestDjangoMintsCookiestoreReads(t *testing.T) {
+	eachDjango(t, djangoMintsCookiestoreReads)
+}
+
+func djangoMintsCookiestoreReads(t *testing.T, version, algorithm string) {
 	in := []byte("[" + strings.Join(sessions, ",") + "]")
 	var minted []struct{ Value, JSON string }
-	if err := json.Unmarshal(testenv.Django(t, djangoSettings, djangoMints, in), &minted); err != nil {
+	if err := json.Unmarshal(testenv.DjangoIn(t, version, djangoSettings(algorithm), djangoMints, in), &minted); err != nil {
 		t.Fatal(err)
 	}
 	if len(minted) != len(sessions) {
@@ -66,6 +97,9 @@ func TestDjangoMintsCookiestoreReads(t *testing.T) {
 	for i, m := range minted {
 		if m.JSON != sessions[i] {
 			t.Fatalf("Django's JSON %s differs from the input %s: fix the test data", m.JSON, sessions[i])
+		}
+		if n := len(m.Value) - strings.LastIndexByte(m.Value, ':') - 1; n != sigLen(algorithm) {
+			t.Errorf("Django's cookie %q has a signature of %d characters, want %d (%s)", m.Value, n, sigLen(algorithm), algorithm)
 		}
 		if !s.ValidKey(m.Value) {
 			t.Errorf("ValidKey rejects Django's cookie %q", m.Value)
@@ -95,8 +129,12 @@ print(json.dumps(out))
 `
 
 func TestCookiestoreMintsDjangoReads(t *testing.T) {
+	eachDjango(t, cookiestoreMintsDjangoReads)
+}
+
+func cookiestoreMintsDjangoReads(t *testing.T, version, algorithm string) {
 	now := time.Now()
-	s, err := cookiestore.New(cookiestore.Config{SecretKey: djangoSecret, Django: true, Now: func() time.Time { return now }})
+	s, err := cookiestore.New(cookiestore.Config{SecretKey: djangoSecret, Django: true, Algorithm: algorithm, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,6 +143,9 @@ func TestCookiestoreMintsDjangoReads(t *testing.T) {
 		v, err := s.Create(t.Context(), "", sessionkit.Record{Data: []byte(data)})
 		if err != nil {
 			t.Fatal(err)
+		}
+		if n := len(v) - strings.LastIndexByte(v, ':') - 1; n != sigLen(algorithm) {
+			t.Fatalf("Create made %q, whose signature has %d characters, want %d (%s)", v, n, sigLen(algorithm), algorithm)
 		}
 		values, want = append(values, v), append(want, data)
 	}
@@ -138,7 +179,7 @@ func TestCookiestoreMintsDjangoReads(t *testing.T) {
 
 	in, _ := json.Marshal(values)
 	var got []string
-	if err := json.Unmarshal(testenv.Django(t, djangoSettings, djangoReads, in), &got); err != nil {
+	if err := json.Unmarshal(testenv.DjangoIn(t, version, djangoSettings(algorithm), djangoReads, in), &got); err != nil {
 		t.Fatal(err)
 	}
 	for i := range values {

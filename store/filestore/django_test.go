@@ -17,7 +17,7 @@ import (
 	"github.com/sessionkit/sessionkit/store/filestore"
 )
 
-// The tests in this file run real Django (testenv.Django) on the same
+// The tests in this file run real Django (testenv.DjangoIn, each version) on the same
 // SESSION_FILE_PATH as a Django-mode store.
 
 func djangoSettings(dir string) map[string]any {
@@ -46,6 +46,13 @@ print(json.dumps(out))
 `
 
 func TestDjangoWritesFilestoreReads(t *testing.T) {
+	testenv.Python(t)
+	for _, version := range testenv.DjangoVersions() {
+		t.Run("Django"+version, func(t *testing.T) { djangoWritesFilestoreReads(t, version) })
+	}
+}
+
+func djangoWritesFilestoreReads(t *testing.T, version string) {
 	dir := t.TempDir()
 	sessions := []string{
 		`{"foo":"bar"}`,
@@ -59,7 +66,7 @@ func TestDjangoWritesFilestoreReads(t *testing.T) {
 		JSON   string
 		Expiry float64
 	}
-	if err := json.Unmarshal(testenv.Django(t, djangoSettings(dir), djangoWrites, in), &written); err != nil {
+	if err := json.Unmarshal(testenv.DjangoIn(t, version, djangoSettings(dir), djangoWrites, in), &written); err != nil {
 		t.Fatal(err)
 	}
 	if len(written) != len(sessions) {
@@ -122,6 +129,13 @@ print(json.dumps(out))
 `
 
 func TestFilestoreWritesDjangoReads(t *testing.T) {
+	testenv.Python(t)
+	for _, version := range testenv.DjangoVersions() {
+		t.Run("Django"+version, func(t *testing.T) { filestoreWritesDjangoReads(t, version) })
+	}
+}
+
+func filestoreWritesDjangoReads(t *testing.T, version string) {
 	dir := t.TempDir()
 	s, err := filestore.New(filestore.Config{Dir: dir, Django: true})
 	if err != nil {
@@ -187,7 +201,7 @@ func TestFilestoreWritesDjangoReads(t *testing.T) {
 		Expiry      *float64
 		StillExists bool `json:"still_exists"`
 	}
-	if err := json.Unmarshal(testenv.Django(t, djangoSettings(dir), djangoReads, in), &got); err != nil {
+	if err := json.Unmarshal(testenv.DjangoIn(t, version, djangoSettings(dir), djangoReads, in), &got); err != nil {
 		t.Fatal(err)
 	}
 	for i, c := range cases {
@@ -223,6 +237,13 @@ SessionStore.clear_expired()
 `
 
 func TestDjangoClearsOurFiles(t *testing.T) {
+	testenv.Python(t)
+	for _, version := range testenv.DjangoVersions() {
+		t.Run("Django"+version, func(t *testing.T) { djangoClearsOurFiles(t, version) })
+	}
+}
+
+func djangoClearsOurFiles(t *testing.T, version string) {
 	dir := t.TempDir()
 	s, err := filestore.New(filestore.Config{Dir: dir, Django: true})
 	if err != nil {
@@ -249,7 +270,7 @@ func TestDjangoClearsOurFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	testenv.Django(t, djangoSettings(dir), djangoClears, nil)
+	testenv.DjangoIn(t, version, djangoSettings(dir), djangoClears, nil)
 	names, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)

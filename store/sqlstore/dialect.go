@@ -391,7 +391,9 @@ var (
 	maxTextTime = time.Date(9999, 12, 31, 23, 59, 59, 999999000, time.UTC)
 )
 
-// encodeTime turns an expiry into the value the column holds.
+// encodeTime turns an expiry into the value the column holds. Text and
+// MySQL date-times are naive: the wall clock of t in the store's location
+// (UTC unless Config.Location says otherwise), as Django writes them.
 func (s *Store) encodeTime(t time.Time) any {
 	t = t.UTC().Truncate(time.Microsecond)
 	switch s.dialect {
@@ -399,15 +401,26 @@ func (s *Store) encodeTime(t time.Time) any {
 		if !s.django {
 			return t.UnixMicro()
 		}
-		return djangoSQLiteTime(clampTime(t))
+		return djangoSQLiteTime(clampTime(wallClock(t, s.loc)))
 	case MySQL:
-		return clampTime(t).Format(mysqlTimeLayout)
+		return clampTime(wallClock(t, s.loc)).Format(mysqlTimeLayout)
 	}
 	return t
 }
 
-// clampTime keeps t inside the four-digit years that text timestamps and
-// MySQL DATETIME can hold; it moves no instant from past to future or back.
+// wallClock returns the wall clock of t in loc as a time in UTC, so that
+// formatting it writes the naive date-time Django writes for loc.
+func wallClock(t time.Time, loc *time.Location) time.Time {
+	if loc == nil || loc == time.UTC {
+		return t.UTC()
+	}
+	w := t.In(loc)
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), time.UTC)
+}
+
+// clampTime keeps a wall clock (see wallClock) inside the four-digit years
+// that text timestamps and MySQL DATETIME can hold; it moves no instant
+// from past to future or back.
 func clampTime(t time.Time) time.Time {
 	if t.Before(minTextTime) {
 		return minTextTime
@@ -443,10 +456,20 @@ func appendPadded(b []byte, v, width int) []byte {
 // expiryScanner reads an expiry column whatever form the driver returns it
 // in: time.Time (PostgreSQL; MySQL with parseTime; SQLite drivers that parse
 // datetime columns), text (Django's SQLite format; MySQL without parseTime)
-// or an integer of Unix microseconds (the native SQLite layout).
+// or an integer of Unix microseconds (the native SQLite layout). Naive
+// date-times are read in loc (nil: UTC), the zone Django wrote them in.
 type expiryScanner struct {
 	dialect Dialect
+	loc     *time.Location
 	t       time.Time
+}
+
+// location is the zone of naive date-times.
+func (e *expiryScanner) location() *time.Location {
+	if e.loc == nil {
+		return time.UTC
+	}
+	return e.loc
 }
 
 // Scan implements sql.Scanner.
@@ -457,9 +480,10 @@ func (e *expiryScanner) Scan(src any) error {
 			e.t = v.UTC()
 			return nil
 		}
-		// SQLite and MySQL keep naive UTC wall-clock times; a driver that
-		// attached its own location to them must not shift the instant.
-		e.t = time.Date(v.Year(), v.Month(), v.Day(), v.Hour(), v.Minute(), v.Second(), v.Nanosecond(), time.UTC)
+		// SQLite and MySQL keep naive wall-clock times (UTC unless Django's
+		// USE_TZ is False); a driver that attached its own location to them
+		// must not shift the instant.
+		e.t = time.Date(v.Year(), v.Month(), v.Day(), v.Hour(), v.Minute(), v.Second(), v.Nanosecond(), e.location()).UTC()
 		return nil
 	case int64:
 		e.t = time.UnixMicro(v).UTC()
@@ -474,9 +498,9 @@ func (e *expiryScanner) Scan(src any) error {
 
 func (e *expiryScanner) parse(s string) error {
 	// Fractional seconds are optional when parsing, whatever the layout.
-	t, err := time.Parse(sqlTimeLayout, s)
+	t, err := time.ParseInLocation(sqlTimeLayout, s, e.location())
 	if err != nil {
-		t, err = time.Parse(time.RFC3339Nano, s)
+		t, err = time.Parse(time.RFC3339Nano, s) // carries its own offset
 	}
 	if err != nil {
 		return fmt.Errorf("sqlstore: cannot read the expiry %q: %w", s, err)

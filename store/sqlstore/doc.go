@@ -25,8 +25,10 @@
 // raw key in session_key, the Manager's Django-codec output verbatim in
 // session_data, and expire_date as Django stores it (text
 // "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC on SQLite, timestamp with time zone
-// on PostgreSQL, datetime(6) in UTC on MySQL). Django and Go read and write
-// the same rows; a table created by either works for both.
+// on PostgreSQL, datetime(6) in UTC on MySQL; in TIME_ZONE instead of UTC
+// when Django's USE_TZ is False, which Config.Location must then name).
+// Django and Go read and write the same rows; a table created by either
+// works for both.
 //
 // # Semantics
 //

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"net"
 	"net/url"
 	"path/filepath"
 	"reflect"
@@ -12,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
 	"github.com/sessionkit/sessionkit"
 	"github.com/sessionkit/sessionkit/internal/testenv"
 	"github.com/sessionkit/sessionkit/signing"
@@ -27,45 +29,89 @@ type djangoDB struct {
 	settings map[string]any // Django's DATABASES['default']
 	store    *sqlstore.Store
 	db       *sql.DB // for the test's own queries
+	// timeZone, if set, is Django's TIME_ZONE with USE_TZ = False, and the
+	// store's Location.
+	timeZone string
+	// extra are further Django settings.
+	extra map[string]any
 }
 
-// djangoDBs lists the databases of the interop tests: a fresh SQLite file
-// and a fresh PostgreSQL schema, each with a django_session table created
-// by the Go store.
+// djangoDBs lists the databases of the interop tests: a fresh SQLite file,
+// a fresh PostgreSQL schema and a fresh MariaDB database, each with a
+// django_session table created by the Go store, opened with cfg in Django
+// mode.
 func djangoDBs() []struct {
 	name string
-	open func(t *testing.T) *djangoDB
+	open func(t *testing.T, cfg sqlstore.Config) *djangoDB
 } {
 	return []struct {
 		name string
-		open func(t *testing.T) *djangoDB
+		open func(t *testing.T, cfg sqlstore.Config) *djangoDB
 	}{
-		{"SQLite", func(t *testing.T) *djangoDB {
+		{"SQLite", func(t *testing.T, cfg sqlstore.Config) *djangoDB {
 			path := filepath.Join(t.TempDir(), "django.db")
 			u := "sqlite:///" + path
 			return &djangoDB{
 				name:     "SQLite",
 				settings: map[string]any{"ENGINE": "django.db.backends.sqlite3", "NAME": path},
-				store:    openDjangoStore(t, u),
+				store:    openDjangoStore(t, u, cfg),
 				db:       rawDB(t, u),
 			}
 		}},
-		{"Postgres", func(t *testing.T) *djangoDB {
+		{"Postgres", func(t *testing.T, cfg sqlstore.Config) *djangoDB {
 			schema := uniqueSchema(t, rawDB(t, testenv.PostgresURL(t)))
 			u := pgURLWithSearchPath(t, schema)
 			return &djangoDB{
 				name:     "Postgres",
 				settings: djangoPGSettings(t, schema),
-				store:    openDjangoStore(t, u),
+				store:    openDjangoStore(t, u, cfg),
 				db:       rawDB(t, u),
 			}
+		}},
+		{"MariaDB", func(t *testing.T, cfg sqlstore.Config) *djangoDB {
+			dsn := testenv.MySQLDSN(t)
+			db := openDB(t, "mysql", dsn)
+			schema := uniqueTable(t, db) // a fresh database, named like a table
+			if _, err := db.Exec("CREATE DATABASE " + schema); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Exec("DROP DATABASE IF EXISTS " + schema) })
+			cfg.Django, cfg.Table = true, schema+".django_session"
+			s, err := sqlstore.New(db, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			if err := s.Migrate(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			return &djangoDB{name: "MariaDB", settings: djangoMySQLSettings(t, dsn, schema), store: s, db: db}
 		}},
 	}
 }
 
-func openDjangoStore(t *testing.T, rawURL string) *sqlstore.Store {
+// djangoMySQLSettings is Django's DATABASES entry (MySQLdb) for the test
+// MariaDB's database name.
+func djangoMySQLSettings(t *testing.T, dsn, name string) map[string]any {
 	t.Helper()
-	s, err := sqlstore.Open(t.Context(), rawURL, sqlstore.Config{Django: true})
+	c, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]any{
+		"ENGINE": "django.db.backends.mysql", "NAME": name, "HOST": host, "PORT": port,
+		"USER": c.User, "PASSWORD": c.Passwd,
+	}
+}
+
+func openDjangoStore(t *testing.T, rawURL string, cfg sqlstore.Config) *sqlstore.Store {
+	t.Helper()
+	cfg.Django = true
+	s, err := sqlstore.Open(t.Context(), rawURL, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,8 +152,13 @@ func djangoSettings(database map[string]any) map[string]any {
 }
 
 // djangoOps runs a list of session operations in real Django and returns
-// one result per operation.
+// one result per operation. It first sets the process's time zone to
+// TIME_ZONE, as Django's settings module does (settings.configure does
+// not): with USE_TZ = False, Django's now is the local time.
 const djangoOps = `
+import time
+os.environ["TZ"] = settings.TIME_ZONE
+time.tzset()
 from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
 from django.utils import timezone
@@ -137,6 +188,10 @@ for op in json.load(sys.stdin):
             out.append({"error": None, "key": s.session_key})
         except Exception as e:
             out.append({"error": type(e).__name__})
+    elif kind == "decode":
+        out.append({"data": SessionStore().decode(op["session_data"])})
+    elif kind == "legacy_encode":
+        out.append({"session_data": SessionStore()._legacy_encode(op["data"])})
     elif kind == "delete":
         SessionStore(session_key=op["key"]).delete()
         out.append({})
@@ -158,13 +213,42 @@ type djangoResult struct {
 	Removed     int             `json:"removed"`
 }
 
-func runDjango(t *testing.T, d *djangoDB, ops []map[string]any) []djangoResult {
+// eachDjango runs f for every Django version and database, on a fresh
+// database each time, with the store opened with cfg in Django mode. A
+// cfg.Location is Django's TIME_ZONE, with USE_TZ = False.
+func eachDjango(t *testing.T, cfg sqlstore.Config, f func(t *testing.T, version string, d *djangoDB)) {
+	testenv.Python(t)
+	for _, version := range testenv.DjangoVersions() {
+		t.Run("Django"+version, func(t *testing.T) {
+			for _, dd := range djangoDBs() {
+				t.Run(dd.name, func(t *testing.T) {
+					d := dd.open(t, cfg)
+					if cfg.Location != nil {
+						d.timeZone = cfg.Location.String()
+					}
+					f(t, version, d)
+				})
+			}
+		})
+	}
+}
+
+// runDjango runs ops in Django version (see testenv.DjangoVersions) on d,
+// in one Python process.
+func runDjango(t *testing.T, version string, d *djangoDB, ops []map[string]any) []djangoResult {
 	t.Helper()
 	in, err := json.Marshal(ops)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := testenv.Django(t, djangoSettings(d.settings), djangoOps, in)
+	settings := djangoSettings(d.settings)
+	if d.timeZone != "" {
+		settings["USE_TZ"], settings["TIME_ZONE"] = false, d.timeZone
+	}
+	for k, v := range d.extra {
+		settings[k] = v
+	}
+	out := testenv.DjangoIn(t, version, settings, djangoOps, in)
 	var res []djangoResult
 	if err := json.Unmarshal(out, &res); err != nil || len(res) != len(ops) {
 		t.Fatalf("Django printed %q: %v", out, err)
@@ -222,68 +306,65 @@ func TestDjangoWritesGoReads(t *testing.T) {
 			`{"cart":[{"sku":"A-1","qty":2,"price":9.99}],"flags":{"a":true,"b":null},"big":12345678901234567890,"_session_expiry":3600}`, time.Hour},
 		{"compressed", `{"blob":"` + strings.Repeat("abc", 2000) + `"}`, "unset", `{"blob":"` + strings.Repeat("abc", 2000) + `"}`, 1209600 * time.Second},
 	}
-	for _, dd := range djangoDBs() {
-		t.Run(dd.name, func(t *testing.T) {
-			d := dd.open(t)
-			var ops []map[string]any
-			for _, c := range cases {
-				op := map[string]any{"op": "write", "data": json.RawMessage(c.data)}
-				if c.expiry != "unset" {
-					op["expiry"] = c.expiry
-				}
-				ops = append(ops, op)
+	eachDjango(t, sqlstore.Config{}, func(t *testing.T, version string, d *djangoDB) {
+		var ops []map[string]any
+		for _, c := range cases {
+			op := map[string]any{"op": "write", "data": json.RawMessage(c.data)}
+			if c.expiry != "unset" {
+				op["expiry"] = c.expiry
 			}
-			ops = append(ops, map[string]any{"op": "write", "data": map[string]any{"gone": true}, "expiry": -10})
-			start := time.Now()
-			res := runDjango(t, d, ops)
-			signer := sessionSigner(t)
-			for i, c := range cases {
-				r := res[i]
-				got, err := d.store.Load(t.Context(), r.Key)
-				if err != nil {
-					t.Errorf("%s: Load: %v", c.label, err)
-					continue
-				}
-				if string(got.Data) != r.SessionData {
-					t.Errorf("%s: Data = %q, want Django's session_data %q", c.label, got.Data, r.SessionData)
-				}
-				if !got.Expiry.Equal(parseISO(t, r.ExpireDate)) {
-					t.Errorf("%s: Expiry = %v, want Django's expire_date %s", c.label, got.Expiry, r.ExpireDate)
-				}
-				if lo, hi := start.Add(c.age-time.Second), time.Now().Add(c.age+time.Second); got.Expiry.Before(lo) || got.Expiry.After(hi) {
-					t.Errorf("%s: Expiry %v is not about now + %v", c.label, got.Expiry, c.age)
-				}
-				payload, err := signer.UnsignPayload(string(got.Data), signing.NoMaxAge)
-				if err != nil {
-					t.Errorf("%s: the loaded data is not a valid Django token: %v", c.label, err)
-					continue
-				}
-				if g, w := decodeJSON(t, payload), decodeJSON(t, []byte(c.want)); !reflect.DeepEqual(g, w) {
-					t.Errorf("%s: session = %s, want %s", c.label, payload, c.want)
-				}
-				if c.label == "compressed" && !strings.HasPrefix(string(got.Data), ".") {
-					t.Errorf("%s: Django did not compress %q…; the case tests nothing", c.label, got.Data[:20])
-				}
+			ops = append(ops, op)
+		}
+		ops = append(ops, map[string]any{"op": "write", "data": map[string]any{"gone": true}, "expiry": -10})
+		start := time.Now()
+		res := runDjango(t, version, d, ops)
+		signer := sessionSigner(t)
+		for i, c := range cases {
+			r := res[i]
+			got, err := d.store.Load(t.Context(), r.Key)
+			if err != nil {
+				t.Errorf("%s: Load: %v", c.label, err)
+				continue
 			}
-			if _, err := d.store.Load(t.Context(), res[len(cases)].Key); !errors.Is(err, sessionkit.ErrNotFound) {
-				t.Errorf("set_expiry(-10): Load = %v, want ErrNotFound", err)
+			if string(got.Data) != r.SessionData {
+				t.Errorf("%s: Data = %q, want Django's session_data %q", c.label, got.Data, r.SessionData)
 			}
-			// Go updates a session Django wrote; Django reads the update.
-			key := res[0].Key
-			token := signer.SignPayload([]byte(`{"foo":"from go","_session_expiry":300}`), true)
-			if _, err := d.store.Update(t.Context(), key, sessionkit.Record{Data: []byte(token), Expiry: time.Now().Add(300 * time.Second)}); err != nil {
-				t.Fatalf("Update: %v", err)
+			if !got.Expiry.Equal(parseISO(t, r.ExpireDate)) {
+				t.Errorf("%s: Expiry = %v, want Django's expire_date %s", c.label, got.Expiry, r.ExpireDate)
 			}
-			back := runDjango(t, d, []map[string]any{{"op": "read", "key": key}})
-			if g, w := decodeJSON(t, back[0].Data), decodeJSON(t, []byte(`{"foo":"from go","_session_expiry":300}`)); !back[0].Found || !reflect.DeepEqual(g, w) {
-				t.Errorf("Django read the Go update as %s (found %v)", back[0].Data, back[0].Found)
+			if lo, hi := start.Add(c.age-time.Second), time.Now().Add(c.age+time.Second); got.Expiry.Before(lo) || got.Expiry.After(hi) {
+				t.Errorf("%s: Expiry %v is not about now + %v", c.label, got.Expiry, c.age)
 			}
-			// Django's clear_expired and the Go store agree on what expired.
-			if n, err := d.store.ClearExpired(t.Context()); err != nil || n != 1 {
-				t.Errorf("ClearExpired = %d, %v; want the one expired session", n, err)
+			payload, err := signer.UnsignPayload(string(got.Data), signing.NoMaxAge)
+			if err != nil {
+				t.Errorf("%s: the loaded data is not a valid Django token: %v", c.label, err)
+				continue
 			}
-		})
-	}
+			if g, w := decodeJSON(t, payload), decodeJSON(t, []byte(c.want)); !reflect.DeepEqual(g, w) {
+				t.Errorf("%s: session = %s, want %s", c.label, payload, c.want)
+			}
+			if c.label == "compressed" && !strings.HasPrefix(string(got.Data), ".") {
+				t.Errorf("%s: Django did not compress %q…; the case tests nothing", c.label, got.Data[:20])
+			}
+		}
+		if _, err := d.store.Load(t.Context(), res[len(cases)].Key); !errors.Is(err, sessionkit.ErrNotFound) {
+			t.Errorf("set_expiry(-10): Load = %v, want ErrNotFound", err)
+		}
+		// Go updates a session Django wrote; Django reads the update.
+		key := res[0].Key
+		token := signer.SignPayload([]byte(`{"foo":"from go","_session_expiry":300}`), true)
+		if _, err := d.store.Update(t.Context(), key, sessionkit.Record{Data: []byte(token), Expiry: time.Now().Add(300 * time.Second)}); err != nil {
+			t.Fatalf("Update: %v", err)
+		}
+		back := runDjango(t, version, d, []map[string]any{{"op": "read", "key": key}})
+		if g, w := decodeJSON(t, back[0].Data), decodeJSON(t, []byte(`{"foo":"from go","_session_expiry":300}`)); !back[0].Found || !reflect.DeepEqual(g, w) {
+			t.Errorf("Django read the Go update as %s (found %v)", back[0].Data, back[0].Found)
+		}
+		// Django's clear_expired and the Go store agree on what expired.
+		if n, err := d.store.ClearExpired(t.Context()); err != nil || n != 1 {
+			t.Errorf("ClearExpired = %d, %v; want the one expired session", n, err)
+		}
+	})
 }
 
 // TestGoWritesDjangoReads: sessions created and updated by the Go store
@@ -308,80 +389,84 @@ func TestGoWritesDjangoReads(t *testing.T) {
 		{"expired", `{"gone":true}`, now.Add(-2 * time.Second), false},
 	}
 	signer := sessionSigner(t)
-	for _, dd := range djangoDBs() {
-		t.Run(dd.name, func(t *testing.T) {
-			d := dd.open(t)
-			var ops []map[string]any
-			keys := make([]string, len(cases))
-			for i, c := range cases {
-				keys[i] = sessionkit.NewKey()
-				token := signer.SignPayload([]byte(c.data), true)
-				if _, err := d.store.Create(t.Context(), keys[i], sessionkit.Record{Data: []byte(token), Expiry: c.expiry}); err != nil {
-					t.Fatalf("%s: Create: %v", c.label, err)
-				}
-				ops = append(ops, map[string]any{"op": "read", "key": keys[i]})
+	eachDjango(t, sqlstore.Config{}, func(t *testing.T, version string, d *djangoDB) {
+		var ops []map[string]any
+		keys := make([]string, len(cases))
+		for i, c := range cases {
+			keys[i] = sessionkit.NewKey()
+			token := signer.SignPayload([]byte(c.data), true)
+			if _, err := d.store.Create(t.Context(), keys[i], sessionkit.Record{Data: []byte(token), Expiry: c.expiry}); err != nil {
+				t.Fatalf("%s: Create: %v", c.label, err)
 			}
-			res := runDjango(t, d, ops)
-			for i, c := range cases {
-				r := res[i]
-				if r.Found != c.live || r.Live != c.live {
-					t.Errorf("%s: Django found=%v live=%v, want %v", c.label, r.Found, r.Live, c.live)
-					continue
-				}
-				if !c.live {
-					continue
-				}
-				if g, w := decodeJSON(t, r.Data), decodeJSON(t, []byte(c.data)); !reflect.DeepEqual(g, w) {
-					t.Errorf("%s: Django read %s, want %s", c.label, r.Data, c.data)
-				}
-				if got := parseISO(t, r.ExpireDate); !got.Equal(c.expiry.Truncate(time.Microsecond)) {
-					t.Errorf("%s: Django's expire_date = %v, want %v", c.label, got, c.expiry)
-				}
+			ops = append(ops, map[string]any{"op": "read", "key": keys[i]})
+		}
+		res := runDjango(t, version, d, ops)
+		for i, c := range cases {
+			r := res[i]
+			if r.Found != c.live || r.Live != c.live {
+				t.Errorf("%s: Django found=%v live=%v, want %v", c.label, r.Found, r.Live, c.live)
+				continue
 			}
-			// Django saves over a Go session, deletes another, clears the
-			// expired one; then a Go update of the deleted one is refused.
-			res = runDjango(t, d, []map[string]any{
-				{"op": "modify", "key": keys[1], "data": map[string]any{"django": "was here"}},
-				{"op": "delete", "key": keys[2]},
-				{"op": "clear_expired"},
-			})
-			if res[0].Error != nil || res[0].Key != keys[1] || res[2].Removed != 1 {
-				t.Errorf("Django modify: error %v, key %q; clear_expired removed %d (want nil, %q, 1)", res[0].Error, res[0].Key, res[2].Removed, keys[1])
+			if !c.live {
+				continue
 			}
-			got, err := d.store.Load(t.Context(), keys[1])
-			if err != nil {
-				t.Fatalf("Load of the session Django saved: %v", err)
+			if g, w := decodeJSON(t, r.Data), decodeJSON(t, []byte(c.data)); !reflect.DeepEqual(g, w) {
+				t.Errorf("%s: Django read %s, want %s", c.label, r.Data, c.data)
 			}
-			payload, err := signer.UnsignPayload(string(got.Data), signing.NoMaxAge)
-			if err != nil || !reflect.DeepEqual(decodeJSON(t, payload), decodeJSON(t, []byte(`{"a":1,"django":"was here"}`))) {
-				t.Errorf("after Django's save, Go loads %s, %v", payload, err)
+			if got := parseISO(t, r.ExpireDate); !got.Equal(c.expiry.Truncate(time.Microsecond)) {
+				t.Errorf("%s: Django's expire_date = %v, want %v", c.label, got, c.expiry)
 			}
-			if _, err := d.store.Update(t.Context(), keys[2], sessionkit.Record{Data: []byte("x"), Expiry: now.Add(time.Hour)}); !errors.Is(err, sessionkit.ErrNotFound) {
-				t.Errorf("Update of the session Django deleted = %v, want ErrNotFound", err)
-			}
-			// And the reverse: Django does not bring back a session Go
-			// deleted; its save makes a new key.
-			if err := d.store.Delete(t.Context(), keys[3]); err != nil {
-				t.Fatal(err)
-			}
-			res = runDjango(t, d, []map[string]any{{"op": "modify", "key": keys[3], "data": map[string]any{"x": 1}}})
-			if res[0].Error != nil || res[0].Key == keys[3] || res[0].Key == "" {
-				t.Errorf("Django's save of a session Go deleted: error %v, key %q; want a new key", res[0].Error, res[0].Key)
-			}
-			if _, err := d.store.Load(t.Context(), keys[3]); !errors.Is(err, sessionkit.ErrNotFound) {
-				t.Errorf("the deleted session is back: %v", err)
-			}
-			if _, err := d.store.Load(t.Context(), res[0].Key); err != nil {
-				t.Errorf("Go cannot load the session Django created: %v", err)
-			}
+		}
+		// Django saves over a Go session, deletes another, clears the
+		// expired one; then a Go update of the deleted one is refused.
+		res = runDjango(t, version, d, []map[string]any{
+			{"op": "modify", "key": keys[1], "data": map[string]any{"django": "was here"}},
+			{"op": "delete", "key": keys[2]},
+			{"op": "clear_expired"},
 		})
-	}
+		if res[0].Error != nil || res[0].Key != keys[1] || res[2].Removed != 1 {
+			t.Errorf("Django modify: error %v, key %q; clear_expired removed %d (want nil, %q, 1)", res[0].Error, res[0].Key, res[2].Removed, keys[1])
+		}
+		got, err := d.store.Load(t.Context(), keys[1])
+		if err != nil {
+			t.Fatalf("Load of the session Django saved: %v", err)
+		}
+		payload, err := signer.UnsignPayload(string(got.Data), signing.NoMaxAge)
+		if err != nil || !reflect.DeepEqual(decodeJSON(t, payload), decodeJSON(t, []byte(`{"a":1,"django":"was here"}`))) {
+			t.Errorf("after Django's save, Go loads %s, %v", payload, err)
+		}
+		if _, err := d.store.Update(t.Context(), keys[2], sessionkit.Record{Data: []byte("x"), Expiry: now.Add(time.Hour)}); !errors.Is(err, sessionkit.ErrNotFound) {
+			t.Errorf("Update of the session Django deleted = %v, want ErrNotFound", err)
+		}
+		// And the reverse: Django does not bring back a session Go
+		// deleted; its save makes a new key.
+		if err := d.store.Delete(t.Context(), keys[3]); err != nil {
+			t.Fatal(err)
+		}
+		res = runDjango(t, version, d, []map[string]any{{"op": "modify", "key": keys[3], "data": map[string]any{"x": 1}}})
+		if res[0].Error != nil || res[0].Key == keys[3] || res[0].Key == "" {
+			t.Errorf("Django's save of a session Go deleted: error %v, key %q; want a new key", res[0].Error, res[0].Key)
+		}
+		if _, err := d.store.Load(t.Context(), keys[3]); !errors.Is(err, sessionkit.ErrNotFound) {
+			t.Errorf("the deleted session is back: %v", err)
+		}
+		if _, err := d.store.Load(t.Context(), res[0].Key); err != nil {
+			t.Errorf("Go cannot load the session Django created: %v", err)
+		}
+	})
 }
 
 // TestDjangoMigrationMatches compares the table Django's migrate creates
 // with the one Migrate creates in Django mode, and checks that the Go
 // store works on the table Django created.
 func TestDjangoMigrationMatches(t *testing.T) {
+	testenv.Python(t)
+	for _, version := range testenv.DjangoVersions() {
+		t.Run("Django"+version, func(t *testing.T) { djangoMigrationMatches(t, version) })
+	}
+}
+
+func djangoMigrationMatches(t *testing.T, version string) {
 	testenv.Python(t)
 	const migrate = `
 from django.core.management import call_command
@@ -390,8 +475,8 @@ call_command("migrate", "sessions", verbosity=0)
 	t.Run("SQLite", func(t *testing.T) {
 		dir := t.TempDir()
 		djangoPath, goPath := filepath.Join(dir, "django.db"), filepath.Join(dir, "go.db")
-		testenv.Django(t, djangoSettings(map[string]any{"ENGINE": "django.db.backends.sqlite3", "NAME": djangoPath}), migrate, nil)
-		openDjangoStore(t, "sqlite:///"+goPath)
+		testenv.DjangoIn(t, version, djangoSettings(map[string]any{"ENGINE": "django.db.backends.sqlite3", "NAME": djangoPath}), migrate, nil)
+		openDjangoStore(t, "sqlite:///"+goPath, sqlstore.Config{})
 		schema := func(path string) []string {
 			db := rawDB(t, "sqlite:///"+path)
 			return queryStrings(t, db, `SELECT type || ' ' || name || ' ' || coalesce(sql, '') FROM sqlite_master WHERE tbl_name = 'django_session' ORDER BY name`)
@@ -405,8 +490,8 @@ call_command("migrate", "sessions", verbosity=0)
 	t.Run("Postgres", func(t *testing.T) {
 		admin := rawDB(t, testenv.PostgresURL(t))
 		djangoSchema, goSchema := uniqueSchema(t, admin), uniqueSchema(t, admin)
-		testenv.Django(t, djangoSettings(djangoPGSettings(t, djangoSchema)), migrate, nil)
-		openDjangoStore(t, pgURLWithSearchPath(t, goSchema))
+		testenv.DjangoIn(t, version, djangoSettings(djangoPGSettings(t, djangoSchema)), migrate, nil)
+		openDjangoStore(t, pgURLWithSearchPath(t, goSchema), sqlstore.Config{})
 		describe := func(schema string) []string {
 			var out []string
 			for _, q := range []string{
@@ -425,13 +510,59 @@ call_command("migrate", "sessions", verbosity=0)
 		}
 		useDjangoTable(t, pgURLWithSearchPath(t, djangoSchema))
 	})
+	t.Run("MariaDB", func(t *testing.T) {
+		dsn := testenv.MySQLDSN(t)
+		db := openDB(t, "mysql", dsn)
+		var names []string
+		for range 2 {
+			name := uniqueTable(t, db) // a fresh database, named like a table
+			if _, err := db.Exec("CREATE DATABASE " + name); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Exec("DROP DATABASE IF EXISTS " + name) })
+			names = append(names, name)
+		}
+		djangoName, goName := names[0], names[1]
+		testenv.DjangoIn(t, version, djangoSettings(djangoMySQLSettings(t, dsn, djangoName)), migrate, nil)
+		s, err := sqlstore.New(db, sqlstore.Config{Django: true, Table: goName + ".django_session"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		if err := s.Migrate(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		describe := func(schema string) []string {
+			out := queryStrings(t, db, `SELECT CONCAT(COLUMN_NAME, ' ', COLUMN_TYPE, ' ', IS_NULLABLE, ' ', COLUMN_KEY) FROM information_schema.COLUMNS
+				WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'django_session' ORDER BY ORDINAL_POSITION`, schema)
+			return append(out, queryStrings(t, db, `SELECT CONCAT(INDEX_NAME, ' ', COLUMN_NAME, ' ', NON_UNIQUE) FROM information_schema.STATISTICS
+				WHERE TABLE_SCHEMA = ? AND TABLE_NAME = 'django_session' ORDER BY INDEX_NAME`, schema)...)
+		}
+		dj, gs := describe(djangoName), describe(goName)
+		if len(dj) != 5 || !reflect.DeepEqual(dj, gs) {
+			t.Errorf("schema differs:\nDjango: %q\nGo:     %q", dj, gs)
+		}
+		// The Go store works on the table Django created.
+		ds, err := sqlstore.New(db, sqlstore.Config{Django: true, Table: djangoName + ".django_session"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ds.Close()
+		if err := ds.Migrate(t.Context()); err != nil {
+			t.Fatalf("Migrate on Django's table: %v", err)
+		}
+		key := sessionkit.NewKey()
+		if _, err := ds.Create(t.Context(), key, sessionkit.Record{Data: []byte("tok"), Expiry: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatalf("Create on Django's table: %v", err)
+		}
+	})
 }
 
 // useDjangoTable checks that the Go store works on a table Django
 // created, and that Migrate leaves it alone.
 func useDjangoTable(t *testing.T, rawURL string) {
 	t.Helper()
-	s := openDjangoStore(t, rawURL) // runs Migrate on the existing table
+	s := openDjangoStore(t, rawURL, sqlstore.Config{}) // runs Migrate on the existing table
 	key := sessionkit.NewKey()
 	if _, err := s.Create(t.Context(), key, sessionkit.Record{Data: []byte("tok"), Expiry: time.Now().Add(time.Hour)}); err != nil {
 		t.Fatalf("Create on Django's table: %v", err)
@@ -442,9 +573,9 @@ func useDjangoTable(t *testing.T, rawURL string) {
 }
 
 // TestDjangoTableOnMySQL checks the Django-mode table on MariaDB against
-// what Django's MySQL backend creates (no MySQL driver for Python here to
-// run Django's migrate): its data_types (varchar, longtext, datetime(6))
-// and the index name of _create_index_name.
+// what Django's MySQL backend creates, written out (TestDjangoMigrationMatches
+// compares it with Django's migrate too): its data_types (varchar,
+// longtext, datetime(6)) and the index name of _create_index_name.
 func TestDjangoTableOnMySQL(t *testing.T) {
 	db := openDB(t, "mysql", testenv.MySQLDSN(t))
 	schema := uniqueTable(t, db) // a fresh database, named like a table
@@ -516,8 +647,9 @@ func TestMergedSaveDjangoReads(t *testing.T) {
 	testenv.Python(t)
 	for _, dd := range djangoDBs() {
 		t.Run(dd.name, func(t *testing.T) {
-			d := dd.open(t)
-			res := runDjango(t, d, []map[string]any{{"op": "write", "data": map[string]any{"django": "first"}, "expiry": 3600}})
+			d := dd.open(t, sqlstore.Config{})
+			const version = "5.2"
+			res := runDjango(t, version, d, []map[string]any{{"op": "write", "data": map[string]any{"django": "first"}, "expiry": 3600}})
 			key := res[0].Key
 			m := sessionkit.New(d.store)
 			m.Codec = &sessionkit.DjangoCodec{SecretKey: djangoSecret}
@@ -533,7 +665,7 @@ func TestMergedSaveDjangoReads(t *testing.T) {
 			if err := b.Save(t.Context()); err != nil { // conflicts with a's save, merges
 				t.Fatal(err)
 			}
-			back := runDjango(t, d, []map[string]any{{"op": "read", "key": key}})
+			back := runDjango(t, version, d, []map[string]any{{"op": "read", "key": key}})
 			want := `{"django":"first","_session_expiry":3600,"cart":["A-1","B-2"],"theme":"dark"}`
 			if g, w := decodeJSON(t, back[0].Data), decodeJSON(t, []byte(want)); !back[0].Found || !back[0].Live || !reflect.DeepEqual(g, w) {
 				t.Errorf("after a merged save Django loads %s (found %v, live %v); want %s", back[0].Data, back[0].Found, back[0].Live, want)

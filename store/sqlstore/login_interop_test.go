@@ -42,13 +42,26 @@ else:
 // to the Django app is logged in to the Go service, which can change the
 // session without breaking Django's login (its _auth_user_hash check), and a
 // logout on the Go side logs the user out of Django.
+// It runs under each Django version, and under Django 3.2 with
+// DEFAULT_HASHING_ALGORITHM = "sha1" and the codec's Algorithm "sha1".
 func TestSharedLoginWithDjango(t *testing.T) {
+	testenv.Python(t)
+	for _, version := range testenv.DjangoVersions() {
+		t.Run("Django"+version, func(t *testing.T) { sharedLoginWithDjango(t, version, "") })
+	}
+	t.Run("Django3.2-sha1", func(t *testing.T) { sharedLoginWithDjango(t, "3.2", "sha1") })
+}
+
+func sharedLoginWithDjango(t *testing.T, version, algorithm string) {
 	path := filepath.Join(t.TempDir(), "shared.db")
 	settings := djangoSettings(map[string]any{"ENGINE": "django.db.backends.sqlite3", "NAME": path})
+	if algorithm != "" {
+		settings["DEFAULT_HASHING_ALGORITHM"] = algorithm
+	}
 	settings["INSTALLED_APPS"] = []string{"django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions"}
 	settings["PASSWORD_HASHERS"] = []string{"django.contrib.auth.hashers.MD5PasswordHasher"}
 	django := func(cmd string) string {
-		return strings.TrimSpace(string(testenv.Django(t, settings, loginScript, []byte(cmd))))
+		return strings.TrimSpace(string(testenv.DjangoIn(t, version, settings, loginScript, []byte(cmd))))
 	}
 
 	key := django("login")
@@ -62,7 +75,7 @@ func TestSharedLoginWithDjango(t *testing.T) {
 	}
 	t.Cleanup(func() { store.Close() })
 	m := sessionkit.New(store)
-	m.Codec = &sessionkit.DjangoCodec{SecretKey: djangoSecret}
+	m.Codec = &sessionkit.DjangoCodec{SecretKey: djangoSecret, Algorithm: algorithm}
 	serve := func(h func(s *sessionkit.Session)) *http.Response {
 		req := httptest.NewRequest("POST", "/", nil)
 		req.Header.Set("Cookie", "sessionid="+key)

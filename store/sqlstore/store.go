@@ -103,6 +103,20 @@ type Config struct {
 	// gives, never with the database server's. Default: time.Now. For
 	// tests.
 	Now func() time.Time
+
+	// Location is, in Django mode on SQLite and MySQL/MariaDB, the time zone
+	// of the naive date-times in expire_date. Django writes them in UTC when
+	// USE_TZ is True (the default from Django 5.0, and what startproject
+	// writes in every version), and in TIME_ZONE when USE_TZ is False: set
+	// Location to that TIME_ZONE then (time.LoadLocation), or the store reads
+	// a session Django wrote as expired, and deletes it, hours early (or
+	// keeps it hours late). Default nil: UTC, Django's USE_TZ = True.
+	//
+	// PostgreSQL's timestamp with time zone holds instants, whatever USE_TZ
+	// says (Django then sets the connection's time zone to TIME_ZONE), so
+	// Location does not apply there; nor to the native layout, which always
+	// stores UTC.
+	Location *time.Location
 }
 
 // Store is a sessionkit.Store on an SQL database. It implements
@@ -124,6 +138,7 @@ type Store struct {
 	timeout     time.Duration // <= 0: none
 	logger      *slog.Logger
 	now         func() time.Time
+	loc         *time.Location // of naive date-times: UTC unless Django mode sets Location
 
 	// Set by Open, which owns the *sql.DB; pin keeps an in-memory SQLite
 	// database alive while the pool opens and closes connections.
@@ -206,7 +221,11 @@ func New(db *sql.DB, cfg Config) (*Store, error) {
 		timeout: cfg.Timeout,
 		logger:  cfg.Logger,
 		now:     cfg.Now,
+		loc:     time.UTC,
 		initMu:  make(chan struct{}, 1),
+	}
+	if cfg.Django && cfg.Location != nil {
+		s.loc = cfg.Location
 	}
 	if s.timeout == 0 {
 		s.timeout = DefaultTimeout
@@ -370,7 +389,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	}
 	var (
 		rec sessionkit.Record
-		exp = expiryScanner{dialect: s.dialect}
+		exp = expiryScanner{dialect: s.dialect, loc: s.loc}
 		uid sql.NullString
 	)
 	row := st.load.QueryRowContext(tctx, s.storedKey(key), s.encodeTime(s.clock(ctx)))
@@ -568,7 +587,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.S
 	for rows.Next() {
 		var (
 			info sessionkit.SessionInfo
-			exp  = expiryScanner{dialect: s.dialect}
+			exp  = expiryScanner{dialect: s.dialect, loc: s.loc}
 		)
 		if err := rows.Scan(&info.ID, &exp); err != nil {
 			return nil, fmt.Errorf("sqlstore: list user sessions: %w", err)
