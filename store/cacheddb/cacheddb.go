@@ -97,6 +97,13 @@ type Store struct {
 
 	readLog, writeLog throttle
 
+	// held are the sessions this process holds locked (TryLock), until
+	// when: their Load reads the database, so that an exclusive request
+	// never computes on a cache entry that a concurrent save's late cache
+	// write made stale.
+	heldMu sync.Mutex
+	held   map[string]time.Time
+
 	stop      chan struct{}
 	done      chan struct{}
 	closeOnce sync.Once
@@ -190,6 +197,9 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	ck := s.CacheKey(key)
 	if !s.cacheUsable() {
 		return s.loadDB(ctx, key, ck, refillNone)
+	}
+	if s.holds(ctx, key) {
+		return s.loadDB(ctx, key, ck, refillDelete)
 	}
 	v, err := s.c.Get(ctx, ck)
 	switch {

@@ -183,17 +183,43 @@ func (s *Store) TryLock(ctx context.Context, key, token string, ttl time.Duratio
 	if err := checkKey("lock", key); err != nil {
 		return false, err
 	}
+	var got bool
+	var err error
 	if l, ok := s.db.(sessionkit.Locker); ok {
-		return l.TryLock(ctx, key, token, ttl)
+		got, err = l.TryLock(ctx, key, token, ttl)
+	} else {
+		switch err = s.c.Add(ctx, s.LockKey(key), []byte(token), ttl); {
+		case err == nil:
+			got = true
+		case errors.Is(err, cache.ErrNotStored):
+			err = nil
+		default:
+			err = fmt.Errorf("cacheddb: lock: %w", err)
+		}
 	}
-	switch err := s.c.Add(ctx, s.LockKey(key), []byte(token), ttl); {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, cache.ErrNotStored):
-		return false, nil
-	default:
-		return false, fmt.Errorf("cacheddb: lock: %w", err)
+	if got {
+		s.heldMu.Lock()
+		if s.held == nil {
+			s.held = make(map[string]time.Time)
+		}
+		s.held[key] = s.clock(ctx).Add(ttl)
+		s.heldMu.Unlock()
 	}
+	return got, err
+}
+
+// holds reports whether this process holds key's lock, whose holder must
+// read the database: a cache entry can be older than the database for a
+// moment when two saves' cache writes land in the other order.
+func (s *Store) holds(ctx context.Context, key string) bool {
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
+	until, ok := s.held[key]
+	if ok && !s.clock(ctx).Before(until) {
+		delete(s.held, key)
+		ok = false
+	}
+	return ok
 }
 
 // Unlock implements sessionkit.Locker: the database store's Unlock, or a
@@ -203,6 +229,9 @@ func (s *Store) Unlock(ctx context.Context, key, token string) error {
 	if err := checkKey("unlock", key); err != nil {
 		return err
 	}
+	s.heldMu.Lock()
+	delete(s.held, key)
+	s.heldMu.Unlock()
 	if l, ok := s.db.(sessionkit.Locker); ok {
 		return l.Unlock(ctx, key, token)
 	}
