@@ -25,6 +25,11 @@
 //	POST /api/cookies             {"key","value","max_age","expires","path","domain","secure","httponly","samesite"}
 //	POST /api/cookies/delete      {"key","path","domain","samesite"}
 //	POST /api/clearsessions       {"deleted": N}, or 501 for engines that cannot clear
+//	POST /api/login               {"username", "password"} → {"user": {"id", "username"}}, 401 if wrong
+//	GET  /api/user                {"user": {"id", "username"} | null} (Django's get_user)
+//	POST /api/logout              flushes the session; {"user": null}
+//	POST /api/messages            {"level", "message", "extra_tags"?} → {"added": bool} (django.contrib.messages)
+//	GET  /api/messages            {"messages": [{"level", "message", "extra_tags", "tags"}]}, which are then gone
 //
 // State-changing requests from other sites are refused
 // (http.CrossOriginProtection), and every response carries a strict
@@ -33,6 +38,7 @@
 package demo
 
 import (
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -44,6 +50,7 @@ import (
 	"time"
 
 	"github.com/sessionkit/sessionkit"
+	"github.com/sessionkit/sessionkit/auth"
 	"github.com/sessionkit/sessionkit/cookies"
 )
 
@@ -71,6 +78,12 @@ type Config struct {
 	// name/value pairs in this order.
 	Settings []Setting
 
+	// UsersDB is the database that holds Django's auth_user table (the
+	// db engine's DATABASE_URL in Django mode): logins check its users and
+	// passwords, and a Django app on it shares them. nil means the demo
+	// accounts (alice / wonderland, bob / builder).
+	UsersDB *sql.DB
+
 	// Logger receives request errors. nil means slog.Default().
 	Logger *slog.Logger
 	// Now is the clock. nil means time.Now. For tests.
@@ -96,6 +109,8 @@ type Server struct {
 	handler  http.Handler
 	recorder *recorder
 	cop      *http.CrossOriginProtection
+	auth     *auth.Auth
+	accounts bool // the login form shows the demo accounts
 }
 
 // New returns the playground for cfg.
@@ -114,6 +129,8 @@ func New(cfg Config) (*Server, error) {
 		log:      cfg.Logger,
 		now:      cfg.Now,
 		cop:      http.NewCrossOriginProtection(),
+		auth:     newAuth(cfg),
+		accounts: cfg.UsersDB == nil,
 	}
 	if s.log == nil {
 		s.log = slog.Default()
