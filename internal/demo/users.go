@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/sessionkit/sessionkit/auth"
 	"github.com/sessionkit/sessionkit/messages"
+	"github.com/sessionkit/sessionkit/signing"
 )
 
 // demoIterations is the PBKDF2 work factor of the demo accounts' password
@@ -17,15 +19,37 @@ import (
 // whatever their hashes say.
 const demoIterations = 100_000
 
-// demoUsers are the demo accounts with their passwords hashed as Django's
-// pbkdf2_sha256 does, once per process.
-var demoUsers = sync.OnceValue(func() auth.StaticUsers {
+// demoUsers returns the demo accounts with their passwords hashed as
+// Django's pbkdf2_sha256 does. The salt of each is derived from the
+// SECRET_KEY, so that the hashes, like those a database keeps, stay the
+// same across restarts: the session's _auth_user_hash is an HMAC of them,
+// and a new hash would log everyone out. They are made once per key.
+func demoUsers(secret string) auth.StaticUsers {
+	demoHashes.Lock()
+	defer demoHashes.Unlock()
+	if us, ok := demoHashes.m[secret]; ok {
+		return us
+	}
 	out := make(auth.StaticUsers, len(users))
 	for i, u := range users {
-		out[i] = auth.User{ID: u.ID, Username: u.Name, Password: auth.EncodePBKDF2(u.Password, auth.NewSalt(), demoIterations)}
+		mac, err := signing.SaltedHMAC("sessionkit.demo.password-salt", u.Name, secret, "sha256")
+		if err != nil {
+			panic("demo: " + err.Error())
+		}
+		salt := hex.EncodeToString(mac)[:22]
+		out[i] = auth.User{ID: u.ID, Username: u.Name, Password: auth.EncodePBKDF2(u.Password, salt, demoIterations)}
 	}
+	if demoHashes.m == nil {
+		demoHashes.m = make(map[string]auth.StaticUsers)
+	}
+	demoHashes.m[secret] = out
 	return out
-})
+}
+
+var demoHashes struct {
+	sync.Mutex
+	m map[string]auth.StaticUsers
+}
 
 // newAuth returns the playground's django.contrib.auth: Django's auth_user
 // in cfg.UsersDB when given, the demo accounts otherwise.
@@ -34,7 +58,7 @@ func newAuth(cfg Config) *auth.Auth {
 	if cfg.UsersDB != nil {
 		a.Users = &auth.DB{DB: cfg.UsersDB}
 	} else {
-		a.Users = demoUsers()
+		a.Users = demoUsers(cfg.SecretKey)
 		a.Iterations = demoIterations
 	}
 	return a

@@ -179,3 +179,26 @@ print(u.username if u.is_authenticated else None, User.objects.get(username="car
 		t.Error("the shop shows the demo accounts while users come from auth_user")
 	}
 }
+
+// TestLoginSurvivesRestart: a new Server with the same SECRET_KEY (a
+// restart) hashes the demo passwords the same way, so the session's
+// _auth_user_hash still matches and the user stays logged in.
+func TestLoginSurvivesRestart(t *testing.T) {
+	s, m := newTestServer(t, nil)
+	c := newClient(t, s)
+	wantUser(t, c.postJSON("/api/login", `{"username": "alice", "password": "wonderland"}`), "alice")
+	// A new process has no hashes cached.
+	demoHashes.Lock()
+	demoHashes.m = nil
+	demoHashes.Unlock()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	again, err := New(Config{Manager: m, SecretKey: testSecret, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.h = again
+	wantUser(t, c.get("/api/user"), "alice")
+	if demoUsers(testSecret)[0].Password == demoUsers("another key")[0].Password {
+		t.Error("the demo password hashes do not depend on the key")
+	}
+}
