@@ -516,6 +516,13 @@ func TestSHA1SessionHash(t *testing.T) {
 			if v == "3.2" {
 				check(sha1Auth, sha1Hash, true)
 				check(legacy, sha1Hash, true)
+				// Under 'sha1', 3.2 refuses a sha256 hash; so does Go with "sha1".
+				sha256Hash := sha256Auth.SessionAuthHash(users[0])
+				session[auth.HashSessionKey] = sha256Hash
+				if r := d.one(map[string]any{"op": "get_user_dict", "session": session}); r.User != nil || !r.Flushed {
+					t.Errorf("Django 3.2 under 'sha1' on a sha256 session hash: %+v", r)
+				}
+				check(sha1Auth, sha256Hash, false)
 			} else {
 				check(sha256Auth, sha1Hash, false)
 			}
