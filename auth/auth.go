@@ -27,6 +27,9 @@ package auth
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"errors"
@@ -36,7 +39,6 @@ import (
 	"time"
 
 	"github.com/sessionkit/sessionkit"
-	"github.com/sessionkit/sessionkit/signing"
 )
 
 // The session keys of django.contrib.auth.
@@ -148,11 +150,22 @@ func (a *Auth) SessionAuthHash(u User) string {
 }
 
 func sessionAuthHash(password, secret, algorithm string) string {
-	mac, err := signing.SaltedHMAC(SessionAuthHashSalt, password, secret, algorithm)
-	if err != nil { // sha1 and sha256 are always there
-		panic("auth: " + err.Error())
+	return hex.EncodeToString(saltedHMAC(SessionAuthHashSalt, password, secret, algorithm))
+}
+
+// saltedHMAC is Django's salted_hmac(keySalt, value, secret,
+// algorithm=...).digest(): HMAC-H(H(keySalt + secret), value), with H
+// sha256, or sha1 for "sha1".
+func saltedHMAC(keySalt, value, secret, algorithm string) []byte {
+	h := sha256.New
+	if algorithm == "sha1" {
+		h = sha1.New
 	}
-	return hex.EncodeToString(mac)
+	d := h()
+	d.Write([]byte(keySalt + secret))
+	mac := hmac.New(h, d.Sum(nil))
+	mac.Write([]byte(value))
+	return mac.Sum(nil)
 }
 
 func equal(a, b string) bool {

@@ -210,3 +210,19 @@ func (r *recordingUsers) UpdateLastLogin(_ context.Context, id string, t time.Ti
 	r.id, r.at = id, t
 	return nil
 }
+
+// TestSessionAuthHashVector: get_session_auth_hash as Django 3.2's
+// salted_hmac computes it, with sha256 and sha1.
+func TestSessionAuthHashVector(t *testing.T) {
+	u := auth.User{ID: "1", Password: "pbkdf2_sha256$1000$seasalt$JgZryXe2Ga8ysg6XbzkLpTdyPQrHqsinbL9BnnhgX4A="}
+	for alg, want := range map[string]string{
+		"":       "9f101d1ca36ae7e575043215e992f97f74e006bfba68a5292c738ff7bcad0351",
+		"sha256": "9f101d1ca36ae7e575043215e992f97f74e006bfba68a5292c738ff7bcad0351",
+		"sha1":   "f0441634058cbb3d60ed5ff3247ed499e2fe3af7",
+	} {
+		a := &auth.Auth{Users: auth.StaticUsers{u}, SecretKey: "s3cr3t", HashingAlgorithm: alg}
+		if got := a.SessionAuthHash(u); got != want {
+			t.Errorf("SessionAuthHash (%q) = %s, want %s", alg, got, want)
+		}
+	}
+}

@@ -1,6 +1,8 @@
 package demo
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -10,7 +12,6 @@ import (
 
 	"github.com/sessionkit/sessionkit/auth"
 	"github.com/sessionkit/sessionkit/messages"
-	"github.com/sessionkit/sessionkit/signing"
 )
 
 // demoIterations is the PBKDF2 work factor of the demo accounts' password
@@ -32,11 +33,9 @@ func demoUsers(secret string) auth.StaticUsers {
 	}
 	out := make(auth.StaticUsers, len(users))
 	for i, u := range users {
-		mac, err := signing.SaltedHMAC("sessionkit.demo.password-salt", u.Name, secret, "sha256")
-		if err != nil {
-			panic("demo: " + err.Error())
-		}
-		salt := hex.EncodeToString(mac)[:22]
+		mac := hmac.New(sha256.New, []byte("sessionkit.demo.password-salt"+secret))
+		mac.Write([]byte(u.Name))
+		salt := hex.EncodeToString(mac.Sum(nil))[:22]
 		out[i] = auth.User{ID: u.ID, Username: u.Name, Password: auth.EncodePBKDF2(u.Password, salt, demoIterations)}
 	}
 	if demoHashes.m == nil {
