@@ -127,8 +127,15 @@ func TestAPIMessages(t *testing.T) {
 }
 
 // TestAPILoginDjangoUsers: with UsersDB the playground logs in the users
-// of Django's auth_user, and Django sees the login.
+// of Django's auth_user (hashed by each Django's default hasher), and
+// Django sees the login.
 func TestAPILoginDjangoUsers(t *testing.T) {
+	for _, v := range testenv.DjangoVersions() {
+		t.Run(v, func(t *testing.T) { testAPILoginDjangoUsers(t, v) })
+	}
+}
+
+func testAPILoginDjangoUsers(t *testing.T, version string) {
 	path := filepath.Join(t.TempDir(), "django.db")
 	const secret = "django-insecure-playground-users-0123456789"
 	settings := map[string]any{
@@ -137,7 +144,7 @@ func TestAPILoginDjangoUsers(t *testing.T) {
 		"USE_TZ":         true,
 		"SECRET_KEY":     secret,
 	}
-	testenv.Django(t, settings, `
+	testenv.DjangoIn(t, version, settings, `
 from django.core.management import call_command
 from django.contrib.auth.models import User
 call_command("migrate", verbosity=0)
@@ -162,7 +169,7 @@ User.objects.create_user("carol", password="sunflower")
 	c := newClient(t, s)
 	wantError(t, c.postJSON("/api/login", `{"username": "alice", "password": "wonderland"}`), 401, "wrong")
 	wantUser(t, c.postJSON("/api/login", `{"username": "carol", "password": "sunflower"}`), "carol")
-	out := testenv.Django(t, settings, `
+	out := testenv.DjangoIn(t, version, settings, `
 from django.contrib.auth import get_user
 from django.contrib.sessions.backends.db import SessionStore
 from django.http import HttpRequest
