@@ -25,6 +25,8 @@ command -v redis-server >/dev/null || need+=(redis-server)
 /usr/bin/python3 -c 'import pymemcache' 2>/dev/null || need+=(python3-pymemcache)
 /usr/bin/python3 -c 'import redis' 2>/dev/null || need+=(python3-redis)
 /usr/bin/python3 -c 'import MySQLdb' 2>/dev/null || need+=(python3-mysqldb)
+/usr/bin/python3 -c 'import argon2' 2>/dev/null || need+=(python3-argon2)
+/usr/bin/python3 -c 'import bcrypt' 2>/dev/null || need+=(python3-bcrypt)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then log "missing packages (${need[*]}); run as root to install them"; exit 1; fi
   log "installing ${need[*]}"

@@ -103,6 +103,17 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		}
 	}()
 
+	// In Django mode on a database with Django's auth_user, the
+	// playground's logins are the Django app's users.
+	usersDB, err := settings.UsersDB(ctx)
+	if err != nil {
+		return configError(stderr, f.Name(), err)
+	}
+	if usersDB != nil {
+		defer usersDB.Close()
+		log.Info("logins use the users of Django's auth_user table in DATABASE_URL")
+	}
+
 	var shown []demo.Setting
 	for _, kv := range settings.Summary() {
 		shown = append(shown, demo.Setting{Name: kv[0], Value: kv[1]})
@@ -113,6 +124,7 @@ func runServe(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		FallbackKeys: settings.SecretKeyFallbacks,
 		Engine:       settings.Describe(),
 		Settings:     shown,
+		UsersDB:      usersDB,
 		Logger:       log,
 	})
 	if err != nil {

@@ -45,6 +45,11 @@ var apiRoutes = []apiRoute{
 	{"POST", "/api/cookies", (*Server).apiCookiesSet},
 	{"POST", "/api/cookies/delete", (*Server).apiCookiesDelete},
 	{"POST", "/api/clearsessions", (*Server).apiClearSessions},
+	{"POST", "/api/login", (*Server).apiLogin},
+	{"GET", "/api/user", (*Server).apiUser},
+	{"POST", "/api/logout", (*Server).apiLogout},
+	{"POST", "/api/messages", (*Server).apiMessagesAdd},
+	{"GET", "/api/messages", (*Server).apiMessages},
 }
 
 func (e apiRoute) handler(s *Server) http.HandlerFunc {

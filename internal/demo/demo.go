@@ -25,6 +25,11 @@
 //	POST /api/cookies             {"key","value","max_age","expires","path","domain","secure","httponly","samesite"}
 //	POST /api/cookies/delete      {"key","path","domain","samesite"}
 //	POST /api/clearsessions       {"deleted": N}, or 501 for engines that cannot clear
+//	POST /api/login               {"username", "password"} → {"user": {"id", "username"}}, 401 if wrong
+//	GET  /api/user                {"user": {"id", "username"} | null} (Django's get_user)
+//	POST /api/logout              flushes the session; {"user": null}
+//	POST /api/messages            {"level", "message", "extra_tags"?} → {"added": bool} (django.contrib.messages)
+//	GET  /api/messages            {"messages": [{"level", "message", "extra_tags", "tags"}]}, which are then gone
 //
 // For operators, outside the session Middleware:
 //
@@ -39,6 +44,7 @@
 package demo
 
 import (
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -50,6 +56,7 @@ import (
 	"time"
 
 	"github.com/sessionkit/sessionkit"
+	"github.com/sessionkit/sessionkit/auth"
 	"github.com/sessionkit/sessionkit/cookies"
 )
 
@@ -82,6 +89,11 @@ type Config struct {
 	Metrics *Metrics
 	// HealthTimeout bounds /healthz; 0 means DefaultHealthTimeout.
 	HealthTimeout time.Duration
+	// UsersDB is the database that holds Django's auth_user table (the
+	// db engine's DATABASE_URL in Django mode): logins check its users and
+	// passwords, and a Django app on it shares them. nil means the demo
+	// accounts (alice / wonderland, bob / builder).
+	UsersDB *sql.DB
 
 	// Logger receives request errors. nil means slog.Default().
 	Logger *slog.Logger
@@ -111,6 +123,8 @@ type Server struct {
 
 	metrics       *Metrics
 	healthTimeout time.Duration
+	auth     *auth.Auth
+	accounts bool // the login form shows the demo accounts
 }
 
 // New returns the playground for cfg.
@@ -129,6 +143,8 @@ func New(cfg Config) (*Server, error) {
 		log:      cfg.Logger,
 		now:      cfg.Now,
 		cop:      http.NewCrossOriginProtection(),
+		auth:     newAuth(cfg),
+		accounts: cfg.UsersDB == nil,
 	}
 	if s.log == nil {
 		s.log = slog.Default()

@@ -1,7 +1,6 @@
 package demo
 
 import (
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"time"
 
 	"github.com/sessionkit/sessionkit"
+	"github.com/sessionkit/sessionkit/auth"
 )
 
 // Session keys the shop uses. The user's id goes where Django's auth.login
@@ -63,24 +63,6 @@ var users = []user{
 	{"2", "bob", "builder"},
 }
 
-func userByName(name string) (user, bool) {
-	for _, u := range users {
-		if u.Name == name {
-			return u, true
-		}
-	}
-	return user{}, false
-}
-
-func userByID(id string) (user, bool) {
-	for _, u := range users {
-		if u.ID == id {
-			return u, true
-		}
-	}
-	return user{}, false
-}
-
 type cartLine struct {
 	Product  product
 	Qty      int
@@ -130,8 +112,15 @@ func (s *Server) shopState(r *http.Request, sess *sessionkit.Session) shopData {
 			d.Recent = append(d.Recent, p)
 		}
 	}
-	uid, _ := sessionkit.Get[string](sess, userKey)
-	if u, ok := userByID(uid); ok {
+	if !s.accounts {
+		d.Users = nil
+	}
+	au, err := s.auth.User(r.Context(), sess)
+	if err != nil {
+		s.log.Error("reading the logged-in user", "err", err)
+	}
+	if au != nil {
+		u := user{ID: au.ID, Name: au.Username}
 		d.User = &u
 		d.Remembered = !sess.ExpiresAtBrowserClose()
 		d.Expires = sess.ExpiryDate().UTC().Format("2 Jan 2006 15:04 MST")
@@ -259,38 +248,40 @@ func (s *Server) cartRemove(w http.ResponseWriter, r *http.Request) {
 	back(w, r, returnTo(r))
 }
 
-// login checks the password, then cycles the session key (so a key planted
-// before login is worthless after it) and records the user. Without
-// "remember me" the session ends when the browser closes.
+// login is Django's authenticate and login (package auth): it checks the
+// password against its Django hash, cycles the session key (so a key
+// planted before login is worthless after it) and records the user as
+// Django does. Without "remember me" the session ends when the browser
+// closes.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	sess, ok := s.formSession(w, r, "/shop")
 	if !ok {
 		return
 	}
 	f := r.PostForm
-	u, found := userByName(f.Get("username"))
-	// Compare against something even for an unknown name, so that timing
-	// does not tell which names exist.
-	want := u.Password
-	if !found {
-		want = "\x00no such user"
-	}
-	if subtle.ConstantTimeCompare([]byte(f.Get("password")), []byte(want)) != 1 || !found {
-		note(r, true, "Wrong username or password. Try alice / wonderland.")
+	u, err := s.auth.Authenticate(r.Context(), f.Get("username"), f.Get("password"))
+	if errors.Is(err, auth.ErrInvalidLogin) {
+		hint := ""
+		if s.accounts {
+			hint = " Try alice / wonderland."
+		}
+		note(r, true, "Wrong username or password."+hint)
 		back(w, r, "/shop")
 		return
 	}
-	if err := sess.CycleKey(); err != nil {
+	if err == nil {
+		err = s.auth.Login(r.Context(), sess, u)
+	}
+	if err != nil {
 		http.Error(w, "logging in failed: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	sess.Set(userKey, u.ID)
 	if f.Get("remember") != "" {
 		sess.SetExpiry(rememberFor)
-		note(r, false, fmt.Sprintf("Logged in as %s for two weeks: cycle_key(), then set_expiry(%d).", u.Name, int64(rememberFor/time.Second)))
+		note(r, false, fmt.Sprintf("Logged in as %s for two weeks: login() (cycle_key() and the _auth_user_* keys), then set_expiry(%d).", u.Username, int64(rememberFor/time.Second)))
 	} else {
 		sess.SetExpiryAtBrowserClose()
-		note(r, false, fmt.Sprintf("Logged in as %s until the browser closes: cycle_key(), then set_expiry(0).", u.Name))
+		note(r, false, fmt.Sprintf("Logged in as %s until the browser closes: login() (cycle_key() and the _auth_user_* keys), then set_expiry(0).", u.Username))
 	}
 	back(w, r, "/shop")
 }
