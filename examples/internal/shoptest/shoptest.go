@@ -6,9 +6,12 @@ package shoptest
 import (
 	"context"
 	"encoding/json"
+	"github.com/sessionkit/sessionkit/examples/flash"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/sessionkit/sessionkit"
@@ -109,6 +112,28 @@ func Run(t *testing.T, newApp func(*sessionkit.Manager) http.Handler) {
 		}
 		if page := home(t, c); page.User != "" || len(page.Cart) != 0 {
 			t.Errorf("after the logout the home page says %+v", page)
+		}
+	})
+	// A request that arrives logged in, with a message waiting, sees both,
+	// and the message is gone afterwards.
+	t.Run("HomeShowsAndConsumesMessages", func(t *testing.T) {
+		m := sessionkit.New(memstore.New(0))
+		r := httptest.NewRequest("GET", "/", nil)
+		sessionkittest.SeedRequest(t, m, r, map[string]any{
+			sessionkit.UserIDKey: "2",
+			flash.Key:            []string{"Your order shipped."},
+		})
+		w := httptest.NewRecorder()
+		newApp(m).ServeHTTP(w, r)
+		if body := w.Body.String(); !strings.Contains(body, `"user":"2"`) || !strings.Contains(body, "Your order shipped.") {
+			t.Fatalf("GET / answered %d %s", w.Code, body)
+		}
+		s, ok := sessionkittest.ResponseSession(t, m, w.Result())
+		if !ok {
+			t.Fatal("the response left no session")
+		}
+		if s.Has(flash.Key) {
+			t.Fatal("the message is still in the session after it was shown")
 		}
 	})
 }
