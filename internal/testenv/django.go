@@ -113,10 +113,13 @@ func DjangoIn(t testing.TB, version string, settings map[string]any, script stri
 	return out.Bytes()
 }
 
-// repoRoot finds the directory of this module's go.mod above the working
-// directory (a test runs in its package's directory).
+// startDir is the working directory the test binary started in: its
+// package's directory, before any test's t.Chdir.
+var startDir, startDirErr = os.Getwd()
+
+// repoRoot finds the directory of this module's go.mod above startDir.
 func repoRoot() (string, error) {
-	dir, err := os.Getwd()
+	dir, err := startDir, startDirErr
 	if err != nil {
 		return "", err
 	}
