@@ -120,17 +120,18 @@ type (
 		keys []any
 		vals []any
 	}
-	tuple []any
-	bytes string // Python bytes, or a protocol 2 str
-	mark  struct{}
+	tuple   []any
+	pybytes string // Python bytes, or a protocol 2 str
+	mark    struct{}
 )
 
 type decoder struct {
-	p     []byte
-	pos   int
-	stack []any
-	marks []int
-	memo  map[uint64]any
+	p      []byte
+	pos    int
+	stack  []any
+	marks  []int
+	memo   map[uint64]any
+	oddOps int // memo reads and POP_MARKs, which og-rek does not run as Python does (see FuzzDecode)
 }
 
 // Decode runs the pickle p and returns the value it builds as JSON-like Go
@@ -252,6 +253,7 @@ func (d *decoder) run() (any, error) {
 				return nil, err
 			}
 		case opPopMark:
+			d.oddOps++
 			if _, err := d.popMark(); err != nil {
 				return nil, err
 			}
@@ -320,13 +322,13 @@ func (d *decoder) run() (any, error) {
 			if err != nil {
 				return nil, err
 			}
-			d.push(bytes(s))
+			d.push(pybytes(s))
 		case opShortBinString, opBinString:
 			s, err := d.counted(op, opShortBinString, opBinString)
 			if err != nil {
 				return nil, err
 			}
-			d.push(bytes(s))
+			d.push(pybytes(s))
 		case opEmptyDict:
 			d.push(&dict{})
 		case opDict:
@@ -442,6 +444,7 @@ func (d *decoder) run() (any, error) {
 			if err != nil {
 				return nil, err
 			}
+			d.oddOps++
 			v, ok := d.memo[idx]
 			if !ok {
 				return nil, corrupt("memo %d is not set at byte %d", idx, at)
@@ -524,7 +527,7 @@ func kind(v any) string {
 		return "tuple"
 	case string:
 		return "str"
-	case bytes:
+	case pybytes:
 		return "bytes"
 	case nil:
 		return "None"
@@ -574,7 +577,7 @@ func (c *converter) convert(v any, depth int) (any, error) {
 		return c.list(v.v, depth)
 	case tuple:
 		return c.list(v, depth)
-	case bytes:
+	case pybytes:
 		if !utf8.ValidString(string(v)) {
 			return nil, fmt.Errorf("%w: bytes that are not UTF-8", ErrUnsupported)
 		}
