@@ -45,19 +45,42 @@
 // # Keys and values
 //
 // An entry's key is Config.Prefix followed by sessionkit.KeyHash of the
-// session key, so that a cache dump cannot be replayed as cookies; with
-// Config.Django it is followed by the raw key, the layout of Django's cache
-// engine. Django's cache framework puts its own ":<KEY_PREFIX>:<VERSION>:"
-// (":1:" by default) in front, so set Prefix to
-// ":1:django.contrib.sessions.cache" to use Django's exact keys.
+// session key, so that a cache dump cannot be replayed as cookies, and its
+// value is the record's Data (the Manager's codec output) with its expiry
+// and user ID in a small binary header whose first byte is not a pickle
+// opcode.
 //
-// The value is not Django's: Django's cache engine pickles the session
-// dict, and unpickling is code execution for anyone who can write the
-// cache. An entry here is the record's Data (the Manager's codec output)
-// with its expiry and user ID in a small binary header whose first byte is
-// not a pickle opcode, so a Django process that meets one treats it as a
-// miss rather than misreading it. Sessions shared with Django should use
-// the db or cached_db engine, whose database rows are Django's.
+// # Django mode
+//
+// With Config.Django the entries are Django's own, so a Django project
+// using the cache engine on the same server shares the sessions:
+//
+//   - the key is Django's: "<KEY_PREFIX>:<VERSION>:" (Config.KeyPrefix,
+//     Config.Version; ":1:" by default), Prefix, then the raw session key;
+//   - the value is the session dict pickled, as Django's PyMemcacheCache
+//     (pymemcache's pickle serde) and RedisCache (RedisSerializer) store it.
+//     The store turns the record's Data, which must be a JSON object (the
+//     Manager uses sessionkit.JSONCodec), into a pickle and back;
+//     internal/pypickle reads only JSON-like data, so an entry holding a
+//     global, a call or an object is logged as corrupt and is no session,
+//     and nothing in it is ever imported or called;
+//   - on memcached, the item carries pymemcache's FLAG_PICKLE: give the
+//     memcache.Cache Flags: memcache.FlagPickle. A Django-mode Load of an
+//     item without it treats it as corrupt;
+//   - the entry holds no expiry: a loaded record's Expiry is now plus the
+//     entry's remaining TTL where the cache reports it (rediscache's GetTTL:
+//     GET and PTTL in one MULTI), else (memcached) now plus the session's
+//     _session_expiry when that is a number of seconds, else now plus
+//     Config.MaxAge (SESSION_COOKIE_AGE): an upper bound, since the cache
+//     still drops the entry at its own expiry. A Create with an expiry in
+//     the past is therefore visible until the cache drops it (a
+//     millisecond on Redis, a second on memcached).
+//
+// Swap compares the stored session as JSON and swaps the exact entry bytes,
+// and leases stay under LockKey, which no Django session key can be, so
+// merges and Manager.Exclusive work in Django mode too. As in Django,
+// whoever can write the cache can write sessions: the entries are not
+// signed.
 package cachestore
 
 import (
@@ -332,8 +355,8 @@ func (s *Store) swapped(ck, key string, v []byte, err error) (string, error) {
 }
 
 // LockKey returns the cache key of the lease that locks a session:
-// Config.Prefix, "lock:" and sessionkit.KeyHash of the session key, in both
-// modes. A session entry's key never contains "lock:" (session keys are
+// the entries' prefix (in Django mode with Django's "<KEY_PREFIX>:<VERSION>:"
+// in front), "lock:" and sessionkit.KeyHash of the session key. A session entry's key never contains "lock:" (session keys are
 // [a-z0-9], hashes hex), so a lease can neither collide with a session nor
 // be loaded as one, and it does not reveal the session key.
 func (s *Store) LockKey(key string) string {
