@@ -28,6 +28,7 @@ FUZZTIME ?= 10s
 fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzDifferential$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./internal/fastzlib
 	$(GO) test -run '^$$' -fuzz '^FuzzDecompress$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./internal/fastzlib
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 100x ./internal/pypickle
 
 # The race detector changes allocation counts, so the tests that count them
 # (testing.AllocsPerRun, in tests named *Alloc*) skip under -race: run them

@@ -48,7 +48,17 @@ type Config struct {
 	// dial. Default 64 (gomemcache's 2 makes a busy server dial on most
 	// calls).
 	MaxIdleConns int
+	// Flags are the client flags stored with every item that Set, Add,
+	// Replace and CompareAndSwap write (GetFlags reads them back). Default
+	// 0. Python clients read them as the type of the value: pymemcache's
+	// serde, which Django's PyMemcacheCache uses, unpickles an item with
+	// FlagPickle and hands one with 0 over as raw bytes.
+	Flags uint32
 }
+
+// FlagPickle is pymemcache's FLAG_PICKLE: the item is a pickle. Django's
+// PyMemcacheCache stores every dict, a session included, with it.
+const FlagPickle = 1
 
 // Defaults used where Config is zero.
 const (
@@ -69,6 +79,7 @@ const maxRelative = 30 * 24 * 60 * 60
 type Cache struct {
 	client *gomemcache.Client
 	ring   *Ring
+	flags  uint32
 }
 
 var _ cache.Cache = (*Cache)(nil)
@@ -92,7 +103,7 @@ func New(cfg Config) (*Cache, error) {
 	if client.MaxIdleConns <= 0 {
 		client.MaxIdleConns = DefaultMaxIdleConns
 	}
-	return &Cache{client: client, ring: ring}, nil
+	return &Cache{client: client, ring: ring, flags: cfg.Flags}, nil
 }
 
 // Open returns a Cache on the servers of a memcached:// URL (see the
@@ -170,22 +181,29 @@ func (c *Cache) Close() error { return c.client.Close() }
 
 // Get implements cache.Cache.
 func (c *Cache) Get(ctx context.Context, key string) ([]byte, error) {
+	v, _, err := c.GetFlags(ctx, key)
+	return v, err
+}
+
+// GetFlags is Get that also returns the item's client flags (see
+// Config.Flags).
+func (c *Cache) GetFlags(ctx context.Context, key string) ([]byte, uint32, error) {
 	if err := check(ctx, "get", key); err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	it, err := c.client.Get(key)
 	if err != nil {
 		if errors.Is(err, gomemcache.ErrCacheMiss) {
-			return nil, cache.ErrMiss
+			return nil, 0, cache.ErrMiss
 		}
-		return nil, c.opError("get", key, err)
+		return nil, 0, c.opError("get", key, err)
 	}
-	return it.Value, nil
+	return it.Value, it.Flags, nil
 }
 
 // Set implements cache.Cache.
 func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	it, err := item(ctx, "set", key, value, ttl)
+	it, err := c.item(ctx, "set", key, value, ttl)
 	if err != nil {
 		return err
 	}
@@ -197,7 +215,7 @@ func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 
 // Add implements cache.Cache with memcached's add.
 func (c *Cache) Add(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	it, err := item(ctx, "add", key, value, ttl)
+	it, err := c.item(ctx, "add", key, value, ttl)
 	if err != nil {
 		return err
 	}
@@ -212,7 +230,7 @@ func (c *Cache) Add(ctx context.Context, key string, value []byte, ttl time.Dura
 
 // Replace implements cache.Cache with memcached's replace.
 func (c *Cache) Replace(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	it, err := item(ctx, "replace", key, value, ttl)
+	it, err := c.item(ctx, "replace", key, value, ttl)
 	if err != nil {
 		return err
 	}
@@ -241,7 +259,7 @@ func (c *Cache) Delete(ctx context.Context, key string) error {
 // comparison and the store are atomic. Both go to the server that owns
 // key.
 func (c *Cache) CompareAndSwap(ctx context.Context, key string, old, value []byte, ttl time.Duration) error {
-	it, err := item(ctx, "cas", key, value, ttl)
+	it, err := c.item(ctx, "cas", key, value, ttl)
 	if err != nil {
 		return err
 	}
@@ -273,7 +291,6 @@ func (c *Cache) cas(key string, old []byte, it *gomemcache.Item) error {
 		return cache.ErrConflict
 	}
 	it.CasID = cur.CasID
-	it.Flags = cur.Flags
 	switch err := c.client.CompareAndSwap(it); {
 	case err == nil:
 		return nil
@@ -302,14 +319,15 @@ func check(ctx context.Context, cmd, key string) error {
 	return nil
 }
 
-func item(ctx context.Context, cmd, key string, value []byte, ttl time.Duration) (*gomemcache.Item, error) {
+// item is the item that a write of value under key stores.
+func (c *Cache) item(ctx context.Context, cmd, key string, value []byte, ttl time.Duration) (*gomemcache.Item, error) {
 	if err := check(ctx, cmd, key); err != nil {
 		return nil, err
 	}
 	if ttl <= 0 {
 		return nil, fmt.Errorf("memcache: %s: %w (got %v)", cmd, cache.ErrInvalidTTL, ttl)
 	}
-	return &gomemcache.Item{Key: key, Value: value, Expiration: expiration(ttl, time.Now())}, nil
+	return &gomemcache.Item{Key: key, Value: value, Flags: c.flags, Expiration: expiration(ttl, time.Now())}, nil
 }
 
 // expiration converts ttl to memcached's expiry field: whole seconds rounded

@@ -202,3 +202,38 @@ func FuzzParseURL(f *testing.F) {
 		}
 	})
 }
+
+// TestFlags: every write stores Config.Flags (a compare-and-swap too, over
+// an item stored with other flags) and GetFlags reads them back; the
+// conformance suite holds with flags set.
+func TestFlags(t *testing.T) {
+	addr := testenv.MemcachedAddrs(t)[:1]
+	c := newCache(t, memcache.Config{Servers: addr, Timeout: 2 * time.Second, Flags: memcache.FlagPickle})
+	plain := newCache(t, memcache.Config{Servers: addr, Timeout: 2 * time.Second})
+	ctx := context.Background()
+	key := fmt.Sprintf("memcache-test:flags:%d", time.Now().UnixNano())
+	t.Cleanup(func() { c.Delete(ctx, key) })
+	check := func(who *memcache.Cache, want uint32, wantV string) {
+		t.Helper()
+		v, f, err := who.GetFlags(ctx, key)
+		if err != nil || f != want || string(v) != wantV {
+			t.Fatalf("GetFlags = %q, %d, %v; want %q, %d", v, f, err, wantV, want)
+		}
+	}
+	if err := c.Set(ctx, key, []byte("a"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	check(plain, memcache.FlagPickle, "a")
+	if err := plain.Replace(ctx, key, []byte("b"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	check(c, 0, "b")
+	if err := c.CompareAndSwap(ctx, key, []byte("b"), []byte("c"), time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	check(plain, memcache.FlagPickle, "c")
+	if _, _, err := c.GetFlags(ctx, key+"-missing"); !errors.Is(err, cache.ErrMiss) {
+		t.Fatalf("GetFlags of a missing key = %v, want ErrMiss", err)
+	}
+	cachetest.Run(t, func(*testing.T) cache.Cache { return c }, cachetest.Options{InvalidKeys: invalidKeys})
+}

@@ -143,6 +143,37 @@ func (c *Cache) Get(ctx context.Context, key string) ([]byte, error) {
 	return v, nil
 }
 
+// GetTTL is Get that also returns how long the entry has left to live,
+// read by PTTL in the same MULTI/EXEC as the GET (one round trip, and
+// no write lands between the two). An entry that never expires has a ttl
+// of 0.
+func (c *Cache) GetTTL(ctx context.Context, key string) ([]byte, time.Duration, error) {
+	ctx, cancel := c.ctx(ctx)
+	defer cancel()
+	var get *redis.StringCmd
+	var pttl *redis.DurationCmd
+	_, err := c.client.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		get = p.Get(ctx, key)
+		pttl = p.PTTL(ctx, key)
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, 0, opError("GET", err)
+	}
+	v, err := get.Bytes()
+	if err != nil {
+		if errors.Is(err, redis.Nil) {
+			return nil, 0, cache.ErrMiss
+		}
+		return nil, 0, opError("GET", err)
+	}
+	ttl := pttl.Val()
+	if ttl < 0 {
+		ttl = 0 // -1: no expiry; -2 cannot follow a GET that found the key
+	}
+	return v, ttl, nil
+}
+
 // Set implements cache.Cache.
 func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
 	if err := checkTTL("SET", ttl); err != nil {

@@ -397,3 +397,36 @@ func TestScriptsAfterFlush(t *testing.T) {
 		})
 	}
 }
+
+// TestGetTTL: GetTTL returns the value with its remaining time to live, 0
+// for a key without expiry, and ErrMiss for none, on one server and on a
+// Cluster.
+func TestGetTTL(t *testing.T) {
+	for name, url := range map[string]string{
+		"Single":  "redis://" + testenv.RedisAddr(t) + "/0",
+		"Cluster": "redis+cluster://" + strings.Join(testenv.RedisClusterAddrs(t), ","),
+	} {
+		t.Run(name, func(t *testing.T) {
+			c := open(t, url)
+			ctx := context.Background()
+			key := fmt.Sprintf("rediscache-test:getttl:%d", time.Now().UnixNano())
+			t.Cleanup(func() { c.Delete(ctx, key) })
+			if err := c.Set(ctx, key, []byte("v"), time.Hour); err != nil {
+				t.Fatal(err)
+			}
+			v, ttl, err := c.GetTTL(ctx, key)
+			if err != nil || string(v) != "v" || ttl <= 59*time.Minute || ttl > time.Hour {
+				t.Fatalf("GetTTL = %q, %v, %v; want v with about an hour", v, ttl, err)
+			}
+			if err := c.Client().Persist(ctx, key).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if v, ttl, err := c.GetTTL(ctx, key); err != nil || string(v) != "v" || ttl != 0 {
+				t.Fatalf("GetTTL of a key without expiry = %q, %v, %v; want v, 0", v, ttl, err)
+			}
+			if _, _, err := c.GetTTL(ctx, key+"-missing"); !errors.Is(err, cache.ErrMiss) {
+				t.Fatalf("GetTTL of a missing key = %v, want ErrMiss", err)
+			}
+		})
+	}
+}

@@ -14,12 +14,21 @@ import (
 // The engines built on other packages' stores, each configured from the
 // settings it shares with Django.
 
+// In Django mode the cache engines share Django's cache entries: Django's
+// keys (KEY_PREFIX and VERSION from the settings) and the session dict
+// pickled, which they write from the JSON the Manager gives them; cached_db
+// also encodes its database rows with Django's codec.
+
 func newCacheStore(c cache.Cache, s *Settings, log *slog.Logger) *cachestore.Store {
-	return cachestore.New(c, cachestore.Config{Django: s.Django, Logger: log})
+	return cachestore.New(c, cachestore.Config{Django: s.Django, KeyPrefix: s.CacheKeyPrefix, Version: s.CacheVersion, MaxAge: s.CookieAge, Logger: log})
 }
 
 func newCachedDBStore(db sessionkit.Store, c cache.Cache, s *Settings, log *slog.Logger) *cacheddb.Store {
-	return cacheddb.New(db, c, cacheddb.Config{Django: s.Django, Logger: log})
+	cfg := cacheddb.Config{Django: s.Django, KeyPrefix: s.CacheKeyPrefix, Version: s.CacheVersion, MaxAge: s.CookieAge, Logger: log}
+	if s.Django {
+		cfg.Codec = &sessionkit.DjangoCodec{SecretKey: s.SecretKey, FallbackKeys: s.SecretKeyFallbacks, Algorithm: s.HashingAlgorithm}
+	}
+	return cacheddb.New(db, c, cfg)
 }
 
 func newCookieStore(s *Settings, log *slog.Logger) (*cookiestore.Store, error) {

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,14 +40,16 @@ var ErrNoSecretKey = errors.New("config: SECRET_KEY is empty")
 // with them, and a function that closes the store and its connections.
 // The db engine creates its table if it does not exist.
 //
-// In Django mode the db, file, cache and cached_db engines keep data in
-// Django's signed format, so SecretKey must be set (see LoadSecretKey); so
-// must it for the signed_cookies engine in either mode.
+// In Django mode the db, file and cached_db engines keep data in Django's
+// signed format, so SecretKey must be set (see LoadSecretKey); so must it
+// for the signed_cookies engine in either mode. The cache engine in Django
+// mode keeps Django's pickled session dict, which is not signed: as in
+// Django, whoever can write the cache can write sessions.
 func (s *Settings) Open(ctx context.Context, log *slog.Logger) (*sessionkit.Manager, func() error, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	needsKey := s.Engine == EngineSignedCookies || (s.Django && s.Engine != EngineMemory)
+	needsKey := s.Engine == EngineSignedCookies || (s.Django && s.Engine != EngineMemory && s.Engine != EngineCache)
 	if needsKey && s.SecretKey == "" {
 		return nil, nil, fmt.Errorf("%w: the %s engine in %s signs with it; set SECRET_KEY (or --secret-key)", ErrNoSecretKey, s.Engine, s.modeName())
 	}
@@ -82,8 +85,11 @@ func (s *Settings) Open(ctx context.Context, log *slog.Logger) (*sessionkit.Mana
 		Logger:                 log,
 	}
 	// The signed-cookie store signs by itself and takes the JSON codec; the
-	// server-side engines write Django's session_data in Django mode.
-	if s.Django && s.Engine != EngineSignedCookies && s.Engine != EngineMemory {
+	// server-side engines write Django's session_data in Django mode,
+	// except the cache engines, whose cache entries are Django's pickled
+	// session dict: their Manager hands them JSON, and cached_db encodes
+	// its database rows itself (see newCachedDBStore).
+	if s.Django && s.Engine != EngineSignedCookies && s.Engine != EngineMemory && s.Engine != EngineCache && s.Engine != EngineCachedDB {
 		m.Codec = &sessionkit.DjangoCodec{SecretKey: s.SecretKey, FallbackKeys: s.SecretKeyFallbacks, Algorithm: s.HashingAlgorithm}
 	}
 	return m, closeStore, nil
@@ -221,6 +227,11 @@ func (s *Settings) openCache() (cache.Cache, func() error, error) {
 		if cfg.Timeout == 0 { // the URL's timeout= wins
 			cfg.Timeout = s.cacheTimeout(memcache.DefaultTimeout)
 		}
+		if s.Django {
+			// pymemcache's serde unpickles an item only when it is
+			// flagged as a pickle, as Django's own session dicts are.
+			cfg.Flags = memcache.FlagPickle
+		}
 		c, err := memcache.New(cfg)
 		if err != nil {
 			return nil, nil, fmt.Errorf("CACHE_URL: %w", err)
@@ -254,9 +265,6 @@ func (s *Settings) Describe() string {
 	}
 	mode := "native formats"
 	switch {
-	case s.Django && s.Engine == EngineCache:
-		// Django's cache engine pickles its entries; sessionkit never does.
-		mode = "Django's cache keys, sessionkit's entries"
 	case s.Django && s.Engine != EngineMemory:
 		mode = "Django-compatible formats"
 	}
@@ -359,6 +367,11 @@ func (s *Settings) Summary() [][2]string {
 		out = append(out, [2]string{"DATABASE_URL", redact(s.DatabaseURL)}, [2]string{"CACHE_URL", redact(s.CacheURL)})
 	case EngineCache:
 		out = append(out, [2]string{"CACHE_URL", redact(s.CacheURL)})
+	}
+	if s.Django && (s.Engine == EngineCache || s.Engine == EngineCachedDB) {
+		out = append(out, [2]string{"CACHE_KEY_PREFIX", strconv.Quote(s.CacheKeyPrefix)}, [2]string{"CACHE_VERSION", strconv.Itoa(s.CacheVersion)})
+	}
+	switch s.Engine {
 	case EngineFile:
 		dir := s.FilePath
 		if dir == "" {

@@ -194,6 +194,20 @@ func TestOpenEngines(t *testing.T) {
 			s.Engine, s.CacheURL = EngineCache, "memcached://"+strings.Join(testenv.MemcachedAddrs(t), ",")
 			return s
 		}, nil},
+		{"cache on memcached, Django mode", func(t *testing.T) Settings {
+			s := Defaults()
+			s.Engine, s.Django, s.CacheKeyPrefix, s.CacheVersion = EngineCache, true, "site", 3
+			s.CacheURL = "memcached://" + testenv.MemcachedAddrs(t)[0]
+			return s
+		}, func(t *testing.T, m *sessionkit.Manager) {
+			st, ok := m.Store.(*cachestore.Store)
+			if !ok || m.Codec != nil {
+				t.Fatalf("store %T codec %T: the cache engine takes JSON in Django mode", m.Store, m.Codec)
+			}
+			if got := st.CacheKey("abcdefgh"); got != "site:3:django.contrib.sessions.cacheabcdefgh" {
+				t.Errorf("cache key %q, want Django's with KEY_PREFIX and VERSION", got)
+			}
+		}},
 		{"cached_db on Redis and SQLite, Django mode", func(t *testing.T) Settings {
 			s := Defaults()
 			s.Engine, s.Django, s.SecretKey = EngineCachedDB, true, "k"
@@ -201,8 +215,8 @@ func TestOpenEngines(t *testing.T) {
 			s.DatabaseURL = "sqlite:///" + filepath.Join(t.TempDir(), "s.db")
 			return s
 		}, func(t *testing.T, m *sessionkit.Manager) {
-			if _, ok := m.Store.(*cacheddb.Store); !ok {
-				t.Errorf("store %T", m.Store)
+			if _, ok := m.Store.(*cacheddb.Store); !ok || m.Codec != nil {
+				t.Errorf("store %T codec %T: cached_db takes JSON and signs its rows itself in Django mode", m.Store, m.Codec)
 			}
 		}},
 		{"signed_cookies, native", func(t *testing.T) Settings {
@@ -239,15 +253,18 @@ func TestOpenEngines(t *testing.T) {
 				tc.check(t, m)
 			}
 			roundTrip(t, m)
-			managerClockOnly(t, m)
+			// In Django mode a cache entry's only expiry is its TTL, kept
+			// by the cache's clock, which Manager.Now cannot move.
+			managerClockOnly(t, m, !(s.Django && (s.Engine == EngineCache || s.Engine == EngineCachedDB)))
 		})
 	}
 }
 
 // managerClockOnly checks that Manager.Now alone is the clock of the whole
 // engine: the store was given none, yet a session saved at a time far from
-// the real one lives exactly as long as that clock says.
-func managerClockOnly(t *testing.T, m *sessionkit.Manager) {
+// the real one lives exactly as long as that clock says (expires: when the
+// store keeps the session's expiry).
+func managerClockOnly(t *testing.T, m *sessionkit.Manager, expires bool) {
 	t.Helper()
 	now := time.Date(2021, 6, 1, 12, 0, 0, 0, time.UTC)
 	m.Now = func() time.Time { return now }
@@ -261,6 +278,9 @@ func managerClockOnly(t *testing.T, m *sessionkit.Manager) {
 	now = now.Add(time.Hour)
 	if got := m.Open(ctx, s.Key()).Get("n"); got != 1 {
 		t.Fatalf("with only Manager.Now set, a session saved an hour earlier by that clock is lost (n = %v)", got)
+	}
+	if !expires {
+		return
 	}
 	now = now.Add(sessionkit.DefaultCookieAge)
 	if got := m.Open(ctx, s.Key()).Get("n"); got != nil {
@@ -343,7 +363,7 @@ func TestDescribe(t *testing.T) {
 		{func(s *Settings) { s.Engine = EngineSignedCookies }, "signed_cookies engine, the session kept in the browser's cookie"},
 		{func(s *Settings) { s.Engine = EngineMemory }, "memory engine, this process's memory"},
 		{func(s *Settings) { s.Engine, s.Django = EngineMemory, true }, "native formats"},
-		{func(s *Settings) { s.Engine, s.Django = EngineCache, true }, "Django's cache keys, sessionkit's entries"},
+		{func(s *Settings) { s.Engine, s.Django = EngineCache, true }, "Django-compatible formats"},
 	} {
 		s := Defaults()
 		tc.modify(&s)

@@ -42,6 +42,13 @@ type Settings struct {
 	// redis+sentinel forms) or "memcached://h1:11211,h2:11211". Default
 	// "locmem://".
 	CacheURL string
+	// CacheKeyPrefix is CACHE_KEY_PREFIX, the KEY_PREFIX of Django's
+	// CACHES entry: in Django mode the cache engines' keys are Django's,
+	// "<KEY_PREFIX>:<VERSION>:django.contrib.sessions.cache<key>". Default "".
+	CacheKeyPrefix string
+	// CacheVersion is CACHE_VERSION, the VERSION of Django's CACHES entry
+	// (Django mode), 1 or more. Default 1.
+	CacheVersion int
 	// FilePath is SESSION_FILE_PATH, the directory of the file engine.
 	// Default: the system's temporary directory, as in Django.
 	FilePath string
@@ -196,6 +203,23 @@ var settings = []setting{
 				return errors.New("is empty; give a cache URL such as redis://127.0.0.1:6379/0")
 			}
 			s.CacheURL = v
+			return nil
+		}},
+	{env: "CACHE_KEY_PREFIX", flag: "cache-key-prefix", def: "", usage: "KEY_PREFIX of Django's CACHES entry, in the cache engines' keys in Django mode",
+		apply: func(s *Settings, v string) error {
+			if strings.ContainsFunc(v, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+				return errors.New("contains a space or a control character, which no cache key may hold")
+			}
+			s.CacheKeyPrefix = v
+			return nil
+		}},
+	{env: "CACHE_VERSION", flag: "cache-version", def: "1", usage: "VERSION of Django's CACHES entry, in the cache engines' keys in Django mode",
+		apply: func(s *Settings, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				return fmt.Errorf("is not a whole number of 1 or more (got %q)", v)
+			}
+			s.CacheVersion = n
 			return nil
 		}},
 	{env: "SESSION_FILE_PATH", flag: "file-path", usage: "directory of the file engine", example: "the temporary directory",

@@ -35,6 +35,7 @@ func TestDefaultsAreDjangos(t *testing.T) {
 		Engine:           "db",
 		DatabaseURL:      "sqlite:///sessionkit.db",
 		CacheURL:         "locmem://",
+		CacheVersion:     1,
 		UseTZ:            true,
 		HashingAlgorithm: "sha256",
 		CookieName:       "sessionid",
@@ -94,6 +95,8 @@ func TestFlagsOverrideEnvironment(t *testing.T) {
 			func(s Settings) bool { return s.StoreTimeout == 2*time.Second }},
 		{"store timeout as a duration", []string{"--store-timeout", "1500ms"}, map[string]string{"SESSIONKIT_STORE_TIMEOUT": "2"},
 			func(s Settings) bool { return s.StoreTimeout == 1500*time.Millisecond }},
+		{"Django's CACHES KEY_PREFIX and VERSION", []string{"--cache-version", "3"}, map[string]string{"CACHE_KEY_PREFIX": "shop", "CACHE_VERSION": "2"},
+			func(s Settings) bool { return s.CacheKeyPrefix == "shop" && s.CacheVersion == 3 }},
 		{"an empty variable means unset", nil, map[string]string{"DATABASE_URL": "", "SESSION_ENGINE": ""},
 			func(s Settings) bool { return s.DatabaseURL == DefaultDatabaseURL && s.Engine == "db" }},
 		{"every SESSION_ setting", nil, map[string]string{
@@ -142,6 +145,8 @@ func TestBadSettings(t *testing.T) {
 		{nil, map[string]string{"SESSION_SERIALIZER": "django.contrib.sessions.serializers.PickleSerializer"}, "is not supported"},
 		{nil, map[string]string{"SESSION_CACHE_ALIAS": "sessions"}, `there is one cache, CACHE_URL`},
 		{[]string{"--db", ""}, nil, `--db="" is empty`},
+		{nil, map[string]string{"CACHE_VERSION": "0"}, `CACHE_VERSION="0" (from the environment) is not a whole number of 1 or more`},
+		{[]string{"--cache-key-prefix", "a b"}, nil, "contains a space"},
 		{nil, map[string]string{"SESSIONKIT_STORE_TIMEOUT": "0"}, "is not a timeout; use a positive number of seconds"},
 		{[]string{"--store-timeout", "soon"}, nil, `--store-timeout="soon" is not a timeout`},
 	} {

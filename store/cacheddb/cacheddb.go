@@ -43,10 +43,29 @@ const afterCommitTimeout = 5 * time.Second
 type Config struct {
 	// Prefix goes in front of every cache key. Default DefaultPrefix.
 	Prefix string
-	// Django keys cache entries by the raw session key, as Django does,
-	// instead of its SHA-256 (sessionkit.KeyHash). Use it with a database
-	// store in Django mode.
+	// Django shares sessions with Django's cached_db engine: cache entries
+	// are keyed as Django's cache framework keys them (see CacheKey) and
+	// hold the session dict pickled as Django's cache backends store it,
+	// and the database store (in Django mode too) gets Django's
+	// session_data, encoded by Codec. The records this store takes and
+	// returns hold the session as JSON: the Manager must use
+	// sessionkit.JSONCodec. See the package documentation.
 	Django bool
+	// Codec encodes and decodes the database's session data in Django
+	// mode: a *sessionkit.DjangoCodec with the project's SECRET_KEY.
+	// Required with Django.
+	Codec sessionkit.Codec
+	// KeyPrefix is the KEY_PREFIX of Django's CACHES entry (Django mode
+	// only). Default "".
+	KeyPrefix string
+	// Version is the VERSION of Django's CACHES entry (Django mode only).
+	// Default 1.
+	Version int
+	// MaxAge is the expiry a record read from a Django-mode cache entry
+	// gets from now when the cache cannot tell the entry's time to live
+	// (memcached) and the session sets no age of its own: Django's
+	// SESSION_COOKIE_AGE. Default DefaultMaxAge.
+	MaxAge time.Duration
 	// FenceInterval is how often the store re-reads the fence from the
 	// database in the background: the longest a process that has not seen
 	// the cache fail can trust an entry that another process could not
@@ -79,8 +98,10 @@ type Config struct {
 type Store struct {
 	db       sessionkit.Store
 	c        cache.Cache
-	prefix   string
+	prefix   string // the whole prefix of a session entry's key
 	django   bool
+	codec    sessionkit.Codec
+	maxAge   time.Duration
 	skew     time.Duration
 	tombTTL  time.Duration
 	backoff  time.Duration
@@ -119,13 +140,19 @@ var (
 
 // New returns a Store that keeps sessions in db and copies in c, and starts
 // the background fence reader (see Config.FenceInterval); Close stops it.
-// Closing db and c is the caller's business.
+// Closing db and c is the caller's business. It panics if Config.Django is
+// set without Config.Codec.
 func New(db sessionkit.Store, c cache.Cache, cfg Config) *Store {
+	if cfg.Django && cfg.Codec == nil {
+		panic("cacheddb: Config.Django needs Config.Codec, the codec of Django's session_data (a *sessionkit.DjangoCodec)")
+	}
 	s := &Store{
 		db:       db,
 		c:        c,
 		prefix:   cfg.Prefix,
 		django:   cfg.Django,
+		codec:    cfg.Codec,
+		maxAge:   cfg.MaxAge,
 		skew:     cfg.ClockSkew,
 		tombTTL:  cfg.TombstoneTTL,
 		backoff:  cfg.CacheBackoff,
@@ -135,6 +162,16 @@ func New(db sessionkit.Store, c cache.Cache, cfg Config) *Store {
 	}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
+	}
+	if s.django {
+		version := cfg.Version
+		if version == 0 {
+			version = 1
+		}
+		s.prefix = DjangoKeyPrefix(cfg.KeyPrefix, version) + s.prefix
+	}
+	if s.maxAge <= 0 {
+		s.maxAge = DefaultMaxAge
 	}
 	if s.skew <= 0 {
 		s.skew = DefaultClockSkew
@@ -170,7 +207,10 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// CacheKey returns the cache key of a session key.
+// CacheKey returns the cache key of a session key: Prefix and
+// sessionkit.KeyHash of the key, or in Django mode Django's own,
+// DjangoKeyPrefix(KeyPrefix, Version), Prefix and the raw key, e.g.
+// ":1:django.contrib.sessions.cached_db" + key.
 func (s *Store) CacheKey(key string) string {
 	if s.django {
 		return s.prefix + key
@@ -201,10 +241,10 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	if s.holds(ctx, key) {
 		return s.loadDB(ctx, key, ck, refillDelete)
 	}
-	v, err := s.c.Get(ctx, ck)
+	v, ttl, badFlags, err := s.get(ctx, ck)
 	switch {
 	case err == nil:
-		e, derr := decodeEntry(v)
+		e, derr := s.decode(ctx, v, ttl, badFlags)
 		if derr != nil {
 			// Not ours (Django's pickle) or damaged: the database decides,
 			// and the entry goes.
@@ -236,7 +276,7 @@ const (
 
 func (s *Store) loadDB(ctx context.Context, key, ck string, mode refill) (sessionkit.Record, error) {
 	start := time.Now() // the stamp: the database is at least this new
-	rec, err := s.db.Load(ctx, key)
+	rec, err := s.dbLoad(ctx, key)
 	if err != nil {
 		return rec, err
 	}
@@ -249,8 +289,12 @@ func (s *Store) loadDB(ctx context.Context, key, ck string, mode refill) (sessio
 		if start.UnixNano() <= s.fence.Load() || ttl <= 0 || time.Since(start) > s.tombTTL/4 {
 			break
 		}
+		v, err := s.value(start, rec)
+		if err != nil {
+			return sessionkit.Record{}, err
+		}
 		wctx, cancel := writeCtx(ctx)
-		err := s.c.Add(wctx, ck, encodeValue(start, rec), ttl)
+		err = s.c.Add(wctx, ck, v, ttl)
 		cancel()
 		if err != nil && !errors.Is(err, cache.ErrNotStored) {
 			// The Add may still land later: fence it off.
@@ -281,12 +325,20 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 		return "", err
 	}
 	stamp := time.Now()
-	k, err := s.db.Create(ctx, key, rec)
+	dbRec, err := s.toDB(rec)
+	if err != nil {
+		return "", err
+	}
+	v, err := s.value(stamp, rec)
+	if err != nil {
+		return "", err
+	}
+	k, err := s.db.Create(ctx, key, dbRec)
 	if err != nil {
 		return "", err
 	}
 	// A fresh key has no old entry to fear when the cache is skipped.
-	if err := s.writeCache(ctx, "create", s.CacheKey(key), encodeValue(stamp, rec), s.ttlOf(ctx, rec), false); err != nil {
+	if err := s.writeCache(ctx, "create", s.CacheKey(key), v, s.ttlOf(ctx, rec), false); err != nil {
 		return "", err
 	}
 	return k, nil
@@ -299,17 +351,25 @@ func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (
 		return "", err
 	}
 	stamp := time.Now()
-	k, err := s.db.Update(ctx, key, rec)
+	dbRec, err := s.toDB(rec)
+	if err != nil {
+		return "", err
+	}
+	v, err := s.value(stamp, rec)
+	if err != nil {
+		return "", err
+	}
+	k, err := s.db.Update(ctx, key, dbRec)
 	if err != nil {
 		if errors.Is(err, sessionkit.ErrNotFound) {
 			// Whatever the cache still holds for it is wrong now.
-			if ferr := s.writeCache(ctx, "tombstone", s.CacheKey(key), encodeTombstone(stamp), s.tombTTL, true); ferr != nil {
+			if ferr := s.writeCache(ctx, "tombstone", s.CacheKey(key), s.tombstone(stamp), s.tombTTL, true); ferr != nil {
 				return "", errors.Join(err, ferr)
 			}
 		}
 		return "", err
 	}
-	if err := s.writeCache(ctx, "update", s.CacheKey(key), encodeValue(stamp, rec), s.ttlOf(ctx, rec), true); err != nil {
+	if err := s.writeCache(ctx, "update", s.CacheKey(key), v, s.ttlOf(ctx, rec), true); err != nil {
 		return "", err
 	}
 	return k, nil
@@ -325,7 +385,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	if err := s.db.Delete(ctx, key); err != nil {
 		return err
 	}
-	return s.writeCache(ctx, "delete", s.CacheKey(key), encodeTombstone(stamp), s.tombTTL, true)
+	return s.writeCache(ctx, "delete", s.CacheKey(key), s.tombstone(stamp), s.tombTTL, true)
 }
 
 // ClearExpired implements sessionkit.ExpiredClearer when the database store

@@ -457,12 +457,12 @@ func TestFenceKeyIsNotASession(t *testing.T) {
 	}
 }
 
-// Entries the store did not write (Django's pickled dicts, damage) are
-// never served: the database answers and the entry goes.
+// Entries the store did not write (Django's pickled dicts in native mode,
+// damage) are never served: the database answers and the entry goes.
 func TestForeignEntries(t *testing.T) {
 	c := memorycache.New(memorycache.Config{})
 	db := memstore.New(0)
-	s := newStore(t, db, c, cacheddb.Config{Django: true})
+	s := newStore(t, db, c, cacheddb.Config{})
 	ctx := context.Background()
 	key := sessionkit.NewKey()
 	if _, err := s.Create(ctx, key, rec(`{"v":"db"}`)); err != nil {
@@ -480,6 +480,42 @@ func TestForeignEntries(t *testing.T) {
 		if _, err := c.Get(ctx, s.CacheKey(key)); !errors.Is(err, cache.ErrMiss) {
 			t.Fatalf("the foreign entry %q was left in the cache", v)
 		}
+	}
+}
+
+// In Django mode a pickle that holds anything but a JSON-like dict (an
+// object, a global) or None, and a native entry, are never served: the
+// database answers and the entry goes. A pickled None is a tombstone.
+func TestDjangoForeignEntries(t *testing.T) {
+	c := memorycache.New(memorycache.Config{})
+	db := &memstore.Store{}
+	s := newStore(t, db, c, cacheddb.Config{Django: true, Codec: &sessionkit.DjangoCodec{SecretKey: "cacheddb-test-secret-key-of-some-length"}})
+	ctx := context.Background()
+	key := sessionkit.NewKey()
+	if _, err := s.Create(ctx, key, rec(`{"v":"db"}`)); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := db.Load(ctx, key)
+	if err != nil || !strings.Contains(string(stored.Data), ":") || strings.Contains(string(stored.Data), `"v"`) {
+		t.Fatalf("the database holds %q, %v; want Django's signed session_data", stored.Data, err)
+	}
+	for _, v := range []string{
+		"\x80\x05\x95\x1e\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94\x8c\x05posix\x94\x8c\x06getcwd\x94\x93\x94)R\x94s.", // {"a": os.getcwd()}
+		"\x80\x04]\x94.", // a list
+		"", "\x02\x00\x00\x00\x00\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x02\x00{}",
+	} {
+		c.Set(ctx, s.CacheKey(key), []byte(v), time.Hour)
+		r, err := s.Load(ctx, key)
+		if err != nil || string(r.Data) != `{"v":"db"}` {
+			t.Fatalf("with cache entry %q: Load = %q, %v; want the database's", v, r.Data, err)
+		}
+		if _, err := c.Get(ctx, s.CacheKey(key)); !errors.Is(err, cache.ErrMiss) {
+			t.Fatalf("the foreign entry %q was left in the cache", v)
+		}
+	}
+	c.Set(ctx, s.CacheKey(key), []byte("\x80\x04N."), time.Hour)
+	if _, err := s.Load(ctx, key); !errors.Is(err, sessionkit.ErrNotFound) {
+		t.Fatalf("Load under a pickled None = %v, want ErrNotFound (a tombstone)", err)
 	}
 }
 

@@ -124,19 +124,37 @@
 // # Keys, values and Django
 //
 // A cache key is Config.Prefix (default "django.contrib.sessions.cached_db",
-// Django's) followed by sessionkit.KeyHash of the session key, or by the raw
-// key with Config.Django. The database store must be in the matching mode
-// (sqlstore's Config.Django) for Django to share the rows. Django's own
-// cache entries are pickled dicts, which sessionkit never reads: an entry
-// written by Django is ignored (read from the database instead), and the
-// first byte of sessionkit's entries is not a pickle opcode, so Django's
-// Redis cache treats them as misses too. To share one Redis with a Django
-// project that uses cached_db, use Django's exact keys (Prefix
-// ":1:django.contrib.sessions.cached_db" for KEY_PREFIX "" and VERSION 1):
-// then each side's writes overwrite the other's entries and neither serves
-// the other's stale copy. Do not share memcached keys with Django: its
-// pymemcache client hands an entry stored without its flags back as raw
-// bytes instead of failing.
+// Django's) followed by sessionkit.KeyHash of the session key, and an entry
+// is sessionkit's own (a stamp, the expiry, the user, the Data), whose first
+// byte is not a pickle opcode.
+//
+// With Config.Django the store shares sessions with Django's cached_db
+// engine on the same database and cache server. The database store must be
+// in Django mode (sqlstore's Config.Django) and rows hold Django's signed
+// session_data, which the store encodes and decodes with Config.Codec (a
+// *sessionkit.DjangoCodec with the project's SECRET_KEY); the cache holds
+// Django's entries, under Django's key ("<KEY_PREFIX>:<VERSION>:" from
+// Config.KeyPrefix and Config.Version, ":1:" by default, then Prefix and
+// the raw session key), the session dict pickled as Django's
+// PyMemcacheCache and RedisCache store it (on memcached flagged as a
+// pickle: give the memcache.Cache Flags: memcache.FlagPickle). The records
+// the store takes and returns hold the session as JSON, so the Manager uses
+// sessionkit.JSONCodec, and a record read from the cache is the same bytes
+// as one read from the database. Swap reads the row, compares its session
+// as JSON and swaps the row's exact bytes. A deleted session's tombstone is
+// a pickled None, which Django reads as a miss. A record read from an entry
+// expires at now plus the entry's TTL on Redis, and on memcached (which
+// cannot report it) at now plus the session's own age in seconds or
+// Config.MaxAge: an upper bound, as the cache drops the entry at its own
+// time. An entry holding anything but JSON-like data (a global, a call, an
+// object) is never served: the database answers and the entry goes.
+//
+// Django's entries carry no stamp, so in Django mode the fence cannot tell
+// an old entry from a new one: a hit is trusted, as Django trusts it,
+// except within 2×ClockSkew after a cache failure this process knows of
+// (its own, or the fence it read), when reads go to the database. An entry
+// that a failed cache write left behind may therefore be served again after
+// that, as in Django; native mode's guarantee above does not hold.
 //
 // The fence record lives in the database store under FenceKey, with a far
 // expiry and no user. It is not a session: this store refuses FenceKey as a

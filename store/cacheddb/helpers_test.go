@@ -46,8 +46,15 @@ func openRedis(t *testing.T, url string) *rediscache.Cache {
 
 func openMemcache(t *testing.T) *memcache.Cache {
 	t.Helper()
+	return openMemcacheFlags(t, 0)
+}
+
+// openMemcacheFlags opens memcached with items stored with flags
+// (memcache.FlagPickle for Django mode).
+func openMemcacheFlags(t *testing.T, flags uint32) *memcache.Cache {
+	t.Helper()
 	// A generous timeout: the race detector on a loaded 2-core machine.
-	c, err := memcache.New(memcache.Config{Servers: testenv.MemcachedAddrs(t), Timeout: 2 * time.Second})
+	c, err := memcache.New(memcache.Config{Servers: testenv.MemcachedAddrs(t), Timeout: 2 * time.Second, Flags: flags})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/sessionkit/sessionkit/cache"
 	"github.com/sessionkit/sessionkit/cache/memcache"
 	"github.com/sessionkit/sessionkit/internal/testenv"
-	"github.com/sessionkit/sessionkit/pyjson"
 	"github.com/sessionkit/sessionkit/store/cacheddb"
 	"github.com/sessionkit/sessionkit/store/sqlstore"
 )
@@ -23,9 +22,12 @@ import (
 
 const djangoSecret = "django-insecure-interop-test-key-0123456789abcdef"
 
-// djangoCachedDBOps runs session operations in Django's cached_db engine.
+// djangoCachedDBOps runs session operations in Django's cached_db engine;
+// "raw" reports the database row and the cache entry as Django keeps them.
 const djangoCachedDBOps = `
 from django.contrib.sessions.backends.cached_db import SessionStore
+from django.contrib.sessions.models import Session
+from django.core.cache import cache
 out = []
 for op in json.load(sys.stdin):
     if op["op"] == "write":
@@ -40,12 +42,26 @@ for op in json.load(sys.stdin):
     elif op["op"] == "delete":
         SessionStore(session_key=op["key"]).delete()
         out.append({})
+    elif op["op"] == "cycle":
+        s = SessionStore(session_key=op["key"])
+        s.cycle_key()
+        out.append({"key": s.session_key})
+    elif op["op"] == "flush":
+        s = SessionStore(session_key=op["key"])
+        s.load()
+        s.flush()
+        out.append({})
+    elif op["op"] == "raw":
+        row = Session.objects.filter(pk=op["key"]).first()
+        out.append({"db": row.get_decoded() if row else None, "cache": cache.get(SessionStore.cache_key_prefix + op["key"])})
 print(json.dumps(out))
 `
 
 type cachedDBResult struct {
-	Key  *string         `json:"key"`
-	Data json.RawMessage `json:"data"`
+	Key   *string         `json:"key"`
+	Data  json.RawMessage `json:"data"`
+	DB    json.RawMessage `json:"db"`
+	Cache json.RawMessage `json:"cache"`
 }
 
 // djangoCache is one cache server that Django and Go share: Django's
@@ -53,28 +69,29 @@ type cachedDBResult struct {
 type djangoCache struct {
 	name     string
 	from     string // the first Django version that has the backend
-	shared   bool   // Go uses Django's cache keys
 	settings func(t *testing.T) map[string]any
 	open     func(t *testing.T) cache.Cache
 }
 
 func djangoCaches() []djangoCache {
 	return []djangoCache{
-		{"memcached", "3.2", false,
+		{"memcached", "3.2",
 			func(t *testing.T) map[string]any {
 				return map[string]any{"BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache", "LOCATION": testenv.MemcachedAddrs(t)[0]}
 			},
 			func(t *testing.T) cache.Cache {
 				// One server: Django's client and the Go ring hash keys
 				// to servers differently.
-				c, err := memcache.New(memcache.Config{Servers: testenv.MemcachedAddrs(t)[:1], Timeout: 2 * time.Second})
+				// Items flagged as pickles, as pymemcache flags the dicts
+				// it pickles.
+				c, err := memcache.New(memcache.Config{Servers: testenv.MemcachedAddrs(t)[:1], Timeout: 2 * time.Second, Flags: memcache.FlagPickle})
 				if err != nil {
 					t.Fatal(err)
 				}
 				t.Cleanup(func() { c.Close() })
 				return c
 			}},
-		{"Redis", "4.2", true,
+		{"Redis", "4.2",
 			func(t *testing.T) map[string]any {
 				return map[string]any{"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://" + testenv.RedisAddr(t) + "/0"}
 			},
@@ -83,11 +100,11 @@ func djangoCaches() []djangoCache {
 }
 
 // TestDjangoCachedDB: Django's cached_db engine and a Django-mode cacheddb
-// store, on one database and one cache server, read each other's sessions.
-// On Redis, with Django's cache keys, they also read each other's updates,
-// never a stale copy, and a session Django deletes is gone for Go too. On
-// memcached the keys are kept apart (Django's pymemcache client would hand
-// Go's entries back as raw bytes), so those last checks do not hold there.
+// store, on one SQLite database and one cache server (memcached on every
+// version, Redis from Django 4.0) with Django's cache keys, share
+// sessions: each reads what the other wrote, sees the other's updates
+// (never a stale cached copy), deletes, key cycles and flushes; and the
+// database row and the cache entry Go writes are those Django writes.
 func TestDjangoCachedDB(t *testing.T) {
 	testenv.Python(t)
 	for _, version := range testenv.DjangoVersions() {
@@ -110,11 +127,8 @@ func djangoCachedDB(t *testing.T, version string, dc djangoCache) {
 	if err := db.Migrate(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	prefix := cacheddb.DefaultPrefix // not Django's key, which starts ":1:"
-	if dc.shared {
-		prefix = ":1:" + cacheddb.DefaultPrefix
-	}
-	s := cacheddb.New(db, dc.open(t), cacheddb.Config{Django: true, Prefix: prefix})
+	codec := &sessionkit.DjangoCodec{SecretKey: djangoSecret}
+	s := cacheddb.New(db, dc.open(t), cacheddb.Config{Django: true, Codec: codec})
 	t.Cleanup(func() { s.Close() })
 	settings := map[string]any{
 		"DATABASES":      map[string]any{"default": map[string]any{"ENGINE": "django.db.backends.sqlite3", "NAME": path}},
@@ -135,70 +149,87 @@ func djangoCachedDB(t *testing.T, version string, dc djangoCache) {
 		}
 		return res
 	}
-	codec := &sessionkit.DjangoCodec{SecretKey: djangoSecret}
-	encode := func(js string) []byte {
-		obj, err := pyjson.DecodeObject([]byte(js))
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := codec.Encode(obj)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	ctx := t.Context()
 	load := func(key string) string {
 		t.Helper()
-		rec, err := s.Load(t.Context(), key)
+		rec, err := s.Load(ctx, key)
 		if err != nil {
 			t.Fatalf("Load(%s): %v", key, err)
 		}
-		obj, err := codec.Decode(rec.Data)
-		if err != nil {
-			t.Fatal(err)
+		return string(rec.Data)
+	}
+	notFound := func(what, key string) {
+		t.Helper()
+		if _, err := s.Load(ctx, key); !errors.Is(err, sessionkit.ErrNotFound) {
+			t.Errorf("Load of %s = %v, want ErrNotFound", what, err)
 		}
-		b, _ := pyjson.Marshal(obj)
-		return string(b)
 	}
 	same := func(got []byte, want string) bool {
 		var g, w any
 		return json.Unmarshal(got, &g) == nil && json.Unmarshal([]byte(want), &w) == nil && reflect.DeepEqual(g, w)
 	}
+	rec := func(data string) sessionkit.Record {
+		return sessionkit.Record{Data: []byte(data), Expiry: time.Now().Add(time.Hour)}
+	}
 
 	goKey := sessionkit.NewKey()
-	if _, err := s.Create(t.Context(), goKey, sessionkit.Record{Data: encode(`{"from":"go"}`), Expiry: time.Now().Add(time.Hour)}); err != nil {
+	if _, err := s.Create(ctx, goKey, rec(`{"from":"go","n":1}`)); err != nil {
 		t.Fatal(err)
 	}
-	res := django(map[string]any{"op": "read", "key": goKey}, map[string]any{"op": "write", "data": map[string]any{"from": "django"}})
-	if res[0].Key == nil || *res[0].Key != goKey || !same(res[0].Data, `{"from":"go"}`) {
-		t.Errorf("Django read Go's session as %s (key %v)", res[0].Data, res[0].Key)
+	res := django(
+		map[string]any{"op": "raw", "key": goKey},
+		map[string]any{"op": "read", "key": goKey},
+		map[string]any{"op": "write", "data": json.RawMessage(`{"from":"django","list":[1,"a"]}`)},
+	)
+	if !same(res[0].DB, `{"from":"go","n":1}`) || !same(res[0].Cache, `{"from":"go","n":1}`) {
+		t.Errorf("Django's row and cache entry of Go's session: %s and %s", res[0].DB, res[0].Cache)
 	}
-	djKey := *res[1].Key
-	if got := load(djKey); got != `{"from":"django"}` {
+	if res[1].Key == nil || *res[1].Key != goKey || !same(res[1].Data, `{"from":"go","n":1}`) {
+		t.Errorf("Django read Go's session as %s (key %v)", res[1].Data, res[1].Key)
+	}
+	djKey := *res[2].Key
+	if got := load(djKey); got != `{"from":"django","list":[1,"a"]}` {
 		t.Errorf("Go read Django's session as %s", got)
 	}
 
 	// Go updates Django's session: Django reads the update, not its own
-	// cached copy; then Go reads through the entry Django cached again.
-	if _, err := s.Update(t.Context(), djKey, sessionkit.Record{Data: encode(`{"from":"go update"}`), Expiry: time.Now().Add(time.Hour)}); err != nil {
+	// cached copy; Go deletes its own: Django finds none.
+	if _, err := s.Update(ctx, djKey, rec(`{"from":"go update"}`)); err != nil {
 		t.Fatal(err)
 	}
-	res = django(map[string]any{"op": "read", "key": djKey}, map[string]any{"op": "delete", "key": goKey})
-	if got := load(djKey); got != `{"from":"go update"}` {
-		t.Errorf("Go read %s after Django's read", got)
+	if err := s.Delete(ctx, goKey); err != nil {
+		t.Fatal(err)
 	}
-	if !dc.shared {
-		// With separate keys each side keeps serving its own cached copy:
-		// Django its entry of the session Go updated, Go its entry of the
-		// session Django deleted, until the entries expire. That is why
-		// memcached keys are not shared (see the package documentation).
-		t.Logf("separate keys: Django read Go's update as %s", res[0].Data)
-		return
-	}
+	res = django(
+		map[string]any{"op": "read", "key": djKey},
+		map[string]any{"op": "read", "key": goKey},
+		map[string]any{"op": "raw", "key": goKey},
+	)
 	if !same(res[0].Data, `{"from":"go update"}`) {
 		t.Errorf("Django read Go's update as %s", res[0].Data)
 	}
-	if _, err := s.Load(t.Context(), goKey); !errors.Is(err, sessionkit.ErrNotFound) {
-		t.Errorf("Load of the session Django deleted = %v, want ErrNotFound", err)
+	if res[1].Key != nil || !same(res[1].Data, `{}`) {
+		t.Errorf("Django read the session Go deleted as %s (key %v), want none", res[1].Data, res[1].Key)
 	}
+	if string(res[2].DB) != "null" || string(res[2].Cache) != "null" {
+		t.Errorf("after Go's delete Django finds row %s and cache entry %s, want none", res[2].DB, res[2].Cache)
+	}
+
+	// Django updates (a new write through its cached copy), cycles and
+	// flushes: Go sees each.
+	if _, err := s.Swap(ctx, djKey, []byte(load(djKey)), rec(`{"from":"go swap","keep":true}`)); err != nil {
+		t.Fatalf("Swap: %v", err)
+	}
+	res = django(
+		map[string]any{"op": "cycle", "key": djKey},
+		map[string]any{"op": "write", "data": json.RawMessage(`{"from":"django 2"}`)},
+	)
+	newKey, dj2 := *res[0].Key, *res[1].Key
+	notFound("the key Django cycled away", djKey)
+	if got := load(newKey); !same([]byte(got), `{"from":"go swap","keep":true}`) {
+		t.Errorf("Go read Django's cycled session as %s", got)
+	}
+	load(dj2) // cached in Go's reads too
+	django(map[string]any{"op": "flush", "key": dj2})
+	notFound("the session Django flushed", dj2)
 }

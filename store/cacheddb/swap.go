@@ -55,7 +55,17 @@ func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit
 		defer release()
 		sw = compareThenUpdate{s.db}
 	}
+	if s.django {
+		sw = djangoSwap{s, sw}
+	}
+	v, err := s.value(time.Time{}, rec)
+	if err != nil {
+		return "", err
+	}
 	stamp := time.Now()
+	if !s.django {
+		v = encodeValue(stamp, rec)
+	}
 	k, err := sw.Swap(ctx, key, old, rec)
 	switch {
 	case errors.Is(err, sessionkit.ErrConflict):
@@ -65,14 +75,14 @@ func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit
 		s.dropEntry(ctx, ck)
 		return "", err
 	case errors.Is(err, sessionkit.ErrNotFound):
-		if ferr := s.writeCache(ctx, "tombstone", ck, encodeTombstone(stamp), s.tombTTL, true); ferr != nil {
+		if ferr := s.writeCache(ctx, "tombstone", ck, s.tombstone(stamp), s.tombTTL, true); ferr != nil {
 			return "", errors.Join(err, ferr)
 		}
 		return "", err
 	case err != nil:
 		return "", err
 	}
-	if err := s.writeCache(ctx, "update", ck, encodeValue(stamp, rec), s.ttlOf(ctx, rec), true); err != nil {
+	if err := s.writeCache(ctx, "update", ck, v, s.ttlOf(ctx, rec), true); err != nil {
 		return "", err
 	}
 	return k, nil

@@ -45,19 +45,42 @@
 // # Keys and values
 //
 // An entry's key is Config.Prefix followed by sessionkit.KeyHash of the
-// session key, so that a cache dump cannot be replayed as cookies; with
-// Config.Django it is followed by the raw key, the layout of Django's cache
-// engine. Django's cache framework puts its own ":<KEY_PREFIX>:<VERSION>:"
-// (":1:" by default) in front, so set Prefix to
-// ":1:django.contrib.sessions.cache" to use Django's exact keys.
+// session key, so that a cache dump cannot be replayed as cookies, and its
+// value is the record's Data (the Manager's codec output) with its expiry
+// and user ID in a small binary header whose first byte is not a pickle
+// opcode.
 //
-// The value is not Django's: Django's cache engine pickles the session
-// dict, and unpickling is code execution for anyone who can write the
-// cache. An entry here is the record's Data (the Manager's codec output)
-// with its expiry and user ID in a small binary header whose first byte is
-// not a pickle opcode, so a Django process that meets one treats it as a
-// miss rather than misreading it. Sessions shared with Django should use
-// the db or cached_db engine, whose database rows are Django's.
+// # Django mode
+//
+// With Config.Django the entries are Django's own, so a Django project
+// using the cache engine on the same server shares the sessions:
+//
+//   - the key is Django's: "<KEY_PREFIX>:<VERSION>:" (Config.KeyPrefix,
+//     Config.Version; ":1:" by default), Prefix, then the raw session key;
+//   - the value is the session dict pickled, as Django's PyMemcacheCache
+//     (pymemcache's pickle serde) and RedisCache (RedisSerializer) store it.
+//     The store turns the record's Data, which must be a JSON object (the
+//     Manager uses sessionkit.JSONCodec), into a pickle and back;
+//     internal/pypickle reads only JSON-like data, so an entry holding a
+//     global, a call or an object is logged as corrupt and is no session,
+//     and nothing in it is ever imported or called;
+//   - on memcached, the item carries pymemcache's FLAG_PICKLE: give the
+//     memcache.Cache Flags: memcache.FlagPickle. A Django-mode Load of an
+//     item without it treats it as corrupt;
+//   - the entry holds no expiry: a loaded record's Expiry is now plus the
+//     entry's remaining TTL where the cache reports it (rediscache's GetTTL:
+//     GET and PTTL in one MULTI), else (memcached) now plus the session's
+//     _session_expiry when that is a number of seconds, else now plus
+//     Config.MaxAge (SESSION_COOKIE_AGE): an upper bound, since the cache
+//     still drops the entry at its own expiry. A Create with an expiry in
+//     the past is therefore visible until the cache drops it (a
+//     millisecond on Redis, a second on memcached).
+//
+// Swap compares the stored session as JSON and swaps the exact entry bytes,
+// and leases stay under LockKey, which no Django session key can be, so
+// merges and Manager.Exclusive work in Django mode too. As in Django,
+// whoever can write the cache can write sessions: the entries are not
+// signed.
 package cachestore
 
 import (
@@ -67,6 +90,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/sessionkit/sessionkit"
@@ -82,10 +106,22 @@ const DefaultPrefix = "django.contrib.sessions.cache"
 type Config struct {
 	// Prefix goes in front of every cache key. Default DefaultPrefix.
 	Prefix string
-	// Django keys entries by the raw session key, as Django's cache engine
-	// does, instead of its SHA-256 (sessionkit.KeyHash). The values stay
-	// sessionkit's own (see the package documentation).
+	// Django shares sessions with Django's cache engine: entries are keyed
+	// as Django's cache framework keys them (see CacheKey) and hold the
+	// session dict pickled as Django's cache backends store it, so the
+	// Manager must use the JSON codec (see the package documentation).
 	Django bool
+	// KeyPrefix is the KEY_PREFIX of Django's CACHES entry (Django mode
+	// only). Default "".
+	KeyPrefix string
+	// Version is the VERSION of Django's CACHES entry (Django mode only).
+	// Default 1.
+	Version int
+	// MaxAge is the expiry a loaded Django-mode record gets from now when
+	// the cache cannot tell the entry's time to live (memcached) and the
+	// session sets no age of its own: Django's SESSION_COOKIE_AGE.
+	// Default DefaultMaxAge.
+	MaxAge time.Duration
 	// Logger receives warnings (a corrupt entry). nil means slog.Default().
 	Logger *slog.Logger
 	// Now is the clock by which records expire and their entries' TTLs
@@ -93,14 +129,18 @@ type Config struct {
 	Now func() time.Time
 }
 
+// DefaultMaxAge is Django's default SESSION_COOKIE_AGE, two weeks.
+const DefaultMaxAge = 14 * 24 * time.Hour
+
 // Store is the cache session engine. Its methods are safe for concurrent
 // use. It is a sessionkit.Swapper, so the Manager merges concurrent saves
 // of one session instead of letting the last one win, and a
 // sessionkit.Locker, for Manager.Exclusive.
 type Store struct {
 	c      cache.Cache
-	prefix string
+	prefix string // the whole prefix of a session entry's key
 	django bool
+	maxAge time.Duration
 	logger *slog.Logger
 	now    func() time.Time
 	recent recent
@@ -114,9 +154,19 @@ var (
 
 // New returns a Store on c. Closing c is the caller's business.
 func New(c cache.Cache, cfg Config) *Store {
-	s := &Store{c: c, prefix: cfg.Prefix, django: cfg.Django, logger: cfg.Logger, now: cfg.Now}
+	s := &Store{c: c, prefix: cfg.Prefix, django: cfg.Django, maxAge: cfg.MaxAge, logger: cfg.Logger, now: cfg.Now}
 	if s.prefix == "" {
 		s.prefix = DefaultPrefix
+	}
+	if s.django {
+		version := cfg.Version
+		if version == 0 {
+			version = 1
+		}
+		s.prefix = DjangoKeyPrefix(cfg.KeyPrefix, version) + s.prefix
+	}
+	if s.maxAge <= 0 {
+		s.maxAge = DefaultMaxAge
 	}
 	return s
 }
@@ -128,7 +178,17 @@ func (s *Store) log() *slog.Logger {
 	return slog.Default()
 }
 
-// CacheKey returns the cache key under which the session key is stored.
+// DjangoKeyPrefix is what Django's cache framework puts in front of every
+// key (django.core.cache.backends.base.default_key_func):
+// "<KEY_PREFIX>:<VERSION>:", ":1:" by default.
+func DjangoKeyPrefix(keyPrefix string, version int) string {
+	return keyPrefix + ":" + strconv.Itoa(version) + ":"
+}
+
+// CacheKey returns the cache key under which the session key is stored:
+// Prefix and sessionkit.KeyHash of the key, or in Django mode Django's
+// own, DjangoKeyPrefix(KeyPrefix, Version), Prefix and the raw key, e.g.
+// ":1:django.contrib.sessions.cache" + key.
 func (s *Store) CacheKey(key string) string {
 	if s.django {
 		return s.prefix + key
@@ -148,7 +208,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 		return sessionkit.Record{}, invalidKey("load")
 	}
 	ck := s.CacheKey(key)
-	v, err := s.c.Get(ctx, ck)
+	g, err := s.get(ctx, ck)
 	if err != nil {
 		if errors.Is(err, cache.ErrMiss) {
 			s.recent.drop(ck)
@@ -156,7 +216,8 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 		}
 		return sessionkit.Record{}, fmt.Errorf("cachestore: load: %w", err)
 	}
-	rec, err := decode(v)
+	v := g.v
+	rec, err := s.record(ctx, g)
 	if err != nil {
 		// Not ours, or damaged: no session, as Django treats any cache
 		// error on load.
@@ -167,7 +228,11 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	if !rec.Expiry.After(s.clock(ctx)) {
 		return sessionkit.Record{}, sessionkit.ErrNotFound
 	}
-	s.recent.put(ck, bytes.Clone(v)) // rec.Data, which the caller gets, aliases v
+	if s.django {
+		s.recent.put(ck, v) // rec.Data is a copy
+	} else {
+		s.recent.put(ck, bytes.Clone(v)) // rec.Data, which the caller gets, aliases v
+	}
 	return rec, nil
 }
 
@@ -243,8 +308,9 @@ func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit
 		return "", fmt.Errorf("cachestore: swap: %w", err)
 	}
 	ck := s.CacheKey(key)
+	var canon []byte
 	if guess := s.recent.get(ck); guess != nil {
-		if g, err := decode(guess); err == nil && bytes.Equal(g.Data, old) {
+		if g, err := s.dataOf(guess); err == nil && s.sameData(g, old, &canon) {
 			err := s.c.CompareAndSwap(ctx, ck, guess, v, ttl)
 			if !errors.Is(err, cache.ErrConflict) {
 				return s.swapped(ck, key, v, err)
@@ -256,13 +322,13 @@ func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit
 	if err != nil {
 		return s.swapped(ck, key, v, err)
 	}
-	stored, err := decode(cur)
+	stored, err := s.dataOf(cur)
 	if err != nil {
 		// Load answers ErrNotFound for it too.
 		s.recent.drop(ck)
 		return "", fmt.Errorf("cachestore: swap: the cache entry is corrupt: %w", sessionkit.ErrNotFound)
 	}
-	if !bytes.Equal(stored.Data, old) {
+	if !s.sameData(stored, old, &canon) {
 		s.recent.put(ck, cur)
 		return "", fmt.Errorf("cachestore: swap: %w", sessionkit.ErrConflict)
 	}
@@ -289,8 +355,8 @@ func (s *Store) swapped(ck, key string, v []byte, err error) (string, error) {
 }
 
 // LockKey returns the cache key of the lease that locks a session:
-// Config.Prefix, "lock:" and sessionkit.KeyHash of the session key, in both
-// modes. A session entry's key never contains "lock:" (session keys are
+// the entries' prefix (in Django mode with Django's "<KEY_PREFIX>:<VERSION>:"
+// in front), "lock:" and sessionkit.KeyHash of the session key. A session entry's key never contains "lock:" (session keys are
 // [a-z0-9], hashes hex), so a lease can neither collide with a session nor
 // be loaded as one, and it does not reveal the session key.
 func (s *Store) LockKey(key string) string {
@@ -340,7 +406,8 @@ func (s *Store) entry(ctx context.Context, rec sessionkit.Record) ([]byte, time.
 	if ttl < time.Millisecond {
 		ttl = time.Millisecond
 	}
-	return encode(rec), ttl, nil
+	v, err := s.value(rec)
+	return v, ttl, err
 }
 
 // Entry format, version 1:

@@ -44,8 +44,14 @@ func openRedis(t *testing.T, url string) *rediscache.Cache {
 
 func openMemcache(t *testing.T) *memcache.Cache {
 	t.Helper()
+	return openMemcacheFlags(t, 0)
+}
+
+// openMemcacheFlags opens memcached with items stored with flags.
+func openMemcacheFlags(t *testing.T, flags uint32) *memcache.Cache {
+	t.Helper()
 	// A generous timeout: the race detector on a loaded 2-core machine.
-	c, err := memcache.New(memcache.Config{Servers: testenv.MemcachedAddrs(t), Timeout: 2 * time.Second})
+	c, err := memcache.New(memcache.Config{Servers: testenv.MemcachedAddrs(t), Timeout: 2 * time.Second, Flags: flags})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,9 +70,14 @@ func TestConformance(t *testing.T) {
 			return openRedis(t, "redis+cluster://"+strings.Join(testenv.RedisClusterAddrs(t), ","))
 		}},
 		{"Memcached", func(t *testing.T) cache.Cache { return openMemcache(t) }},
+		// Django mode on memcached: items flagged as pymemcache's pickles.
+		{"MemcachedPickle", func(t *testing.T) cache.Cache { return openMemcacheFlags(t, memcache.FlagPickle) }},
 	}
 	for _, b := range backends {
 		for _, django := range []bool{false, true} {
+			if django == (b.name == "Memcached") || !django && b.name == "MemcachedPickle" {
+				continue // memcached items are flagged as pickles in Django mode only
+			}
 			name := b.name + "/Native"
 			if django {
 				name = b.name + "/Django"
@@ -76,7 +87,11 @@ func TestConformance(t *testing.T) {
 				clock := storetest.NewClock()
 				opts := storetest.Options{Clock: clock}
 				if django {
-					opts.Codec = &sessionkit.DjangoCodec{SecretKey: "cachestore-test-secret-key-of-some-length"}
+					// Django mode stores the session dict (the Manager's
+					// codec is JSON), and an entry's only expiry is the
+					// cache's TTL, in the cache's time, which the suite's
+					// clock cannot move.
+					opts.IgnoresExpiry = true
 				}
 				storetest.Run(t, func(t *testing.T) sessionkit.Store {
 					return cachestore.New(c, cachestore.Config{Prefix: uniquePrefix(t), Django: django, Now: clock.Now})
@@ -94,8 +109,9 @@ func TestCacheKeys(t *testing.T) {
 		want string
 	}{
 		{cachestore.Config{}, "django.contrib.sessions.cache" + sessionkit.KeyHash(key)},
-		{cachestore.Config{Django: true}, "django.contrib.sessions.cache" + key},
-		{cachestore.Config{Django: true, Prefix: ":1:django.contrib.sessions.cache"}, ":1:django.contrib.sessions.cache" + key},
+		{cachestore.Config{Django: true}, ":1:django.contrib.sessions.cache" + key},
+		{cachestore.Config{Django: true, KeyPrefix: "site", Version: 3}, "site:3:django.contrib.sessions.cache" + key},
+		{cachestore.Config{Django: true, Prefix: "django.contrib.sessions.cached_db"}, ":1:django.contrib.sessions.cached_db" + key},
 	} {
 		s := cachestore.New(c, tc.cfg)
 		if got := s.CacheKey(key); got != tc.want {
@@ -169,9 +185,11 @@ func TestCorruptEntryIsNoSession(t *testing.T) {
 	s := cachestore.New(c, cachestore.Config{Django: true, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	ctx := context.Background()
 	key := sessionkit.NewKey()
-	// What Django's cache engine would have left: a pickled dict.
-	pickled := []byte("\x80\x04\x95\x0f\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.")
-	for _, v := range [][]byte{pickled, {}, {1}, {1, 0, 0, 0, 0, 0, 0, 0, 0, 0xff}} {
+	// A dict holding an object (a global and a reduce), a pickle of a
+	// list, a native entry, and garbage.
+	object := []byte("\x80\x04\x95\x1c\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94\x8c\x02os\x94\x8c\x06getcwd\x94\x93\x94)R\x94s.")
+	list := []byte("\x80\x04]\x94.")
+	for _, v := range [][]byte{object, list, {}, {1}, {1, 0, 0, 0, 0, 0, 0, 0, 0, 0xff}} {
 		c.Set(ctx, s.CacheKey(key), v, time.Hour)
 		if _, err := s.Load(ctx, key); !errors.Is(err, sessionkit.ErrNotFound) {
 			t.Fatalf("Load of entry %q = %v, want ErrNotFound", v, err)

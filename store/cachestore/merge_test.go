@@ -68,7 +68,11 @@ func TestLockKeys(t *testing.T) {
 		s := cachestore.New(c, cachestore.Config{Django: django})
 		key := sessionkit.NewKey()
 		lk := s.LockKey(key)
-		if lk == s.CacheKey(key) || strings.Contains(lk, key) || !strings.HasPrefix(lk, cachestore.DefaultPrefix+"lock:") {
+		prefix := cachestore.DefaultPrefix + "lock:"
+		if django {
+			prefix = ":1:" + prefix
+		}
+		if lk == s.CacheKey(key) || strings.Contains(lk, key) || !strings.HasPrefix(lk, prefix) {
 			t.Errorf("django=%v: lock key %q: want the prefix, lock: and a hash, not the session key or its entry's key", django, lk)
 		}
 		if ok, err := s.TryLock(ctx, key, "token", time.Minute); !ok || err != nil {
