@@ -222,7 +222,7 @@ var settings = []setting{
 			s.CacheVersion = n
 			return nil
 		}},
-	{env: "SESSION_FILE_PATH", flag: "file-path", usage: "directory of the file engine", example: "the temporary directory",
+	{env: "SESSION_FILE_PATH", flag: "file-path", usage: "directory of the file engine", example: "sessionkit-<uid>, mode 0700, in the temporary directory",
 		apply: func(s *Settings, v string) error { s.FilePath = v; return nil }},
 	{env: "SECRET_KEY", flag: "secret-key", usage: "the secret key that signs cookies and session data; prefer the environment or --secret-key-file, as other users can read command lines (ps)", example: "generated and kept in " + SecretKeyFileName,
 		apply: func(s *Settings, v string) error { s.SecretKey = v; return nil }},
