@@ -484,7 +484,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.S
 	var out []sessionkit.SessionInfo
 	_, err := s.removeAll(ctx, "user sessions", func(rec sessionkit.Record, id string, err error) bool {
 		if err == nil && userID != "" && rec.UserID == userID && s.clock(ctx).Before(rec.Expiry) {
-			out = append(out, sessionkit.SessionInfo{ID: id, Expiry: rec.Expiry})
+			out = append(out, sessionkit.SessionInfo{ID: id, Expiry: rec.Expiry, Data: rec.Data})
 		}
 		return false
 	})
@@ -497,6 +497,16 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepKey string) 
 	return s.removeAll(ctx, "delete user sessions", func(rec sessionkit.Record, id string, err error) bool {
 		return err == nil && userID != "" && rec.UserID == userID && (keepKey == "" || id != sessionkit.KeyHash(keepKey))
 	})
+}
+
+// DeleteUserSession removes the session of userID whose KeyHash is id and
+// reports whether there was one. In Django mode it fails as UserSessions
+// does.
+func (s *Store) DeleteUserSession(ctx context.Context, userID, id string) (bool, error) {
+	n, err := s.removeAll(ctx, "delete a user session", func(rec sessionkit.Record, rid string, err error) bool {
+		return err == nil && userID != "" && rec.UserID == userID && rid == id
+	})
+	return n > 0, err
 }
 
 // clock reads the store's own clock, else the one ctx carries.

@@ -174,11 +174,12 @@ func (st *statements) close() {
 
 // Interface checks.
 var (
-	_ sessionkit.Store             = (*Store)(nil)
-	_ sessionkit.ExpiredClearer    = (*Store)(nil)
-	_ sessionkit.UserSessionLister = (*Store)(nil)
-	_ sessionkit.Swapper           = (*Store)(nil)
-	_ sessionkit.Locker            = (*Store)(nil)
+	_ sessionkit.Store              = (*Store)(nil)
+	_ sessionkit.ExpiredClearer     = (*Store)(nil)
+	_ sessionkit.UserSessionLister  = (*Store)(nil)
+	_ sessionkit.UserSessionDeleter = (*Store)(nil)
+	_ sessionkit.Swapper            = (*Store)(nil)
+	_ sessionkit.Locker             = (*Store)(nil)
 )
 
 // New returns a Store that keeps sessions in db. The caller keeps ownership
@@ -589,7 +590,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.S
 			info sessionkit.SessionInfo
 			exp  = expiryScanner{dialect: s.dialect, loc: s.loc}
 		)
-		if err := rows.Scan(&info.ID, &exp); err != nil {
+		if err := rows.Scan(&info.ID, &exp, &info.Data); err != nil {
 			return nil, fmt.Errorf("sqlstore: list user sessions: %w", err)
 		}
 		info.Expiry = exp.t
@@ -629,6 +630,32 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepKey string) 
 		return 0, fmt.Errorf("sqlstore: delete user sessions: %w", err)
 	}
 	return n, nil
+}
+
+// DeleteUserSession deletes the session of userID whose KeyHash is id (the
+// native layout's key column) and reports whether there was one. In Django
+// mode it returns an error wrapping errors.ErrUnsupported.
+func (s *Store) DeleteUserSession(ctx context.Context, userID, id string) (bool, error) {
+	if s.django {
+		return false, errNoUserColumn
+	}
+	if userID == "" || id == "" {
+		return false, nil
+	}
+	tctx, cancel := s.bound(ctx)
+	defer cancel()
+	if _, err := s.statements(tctx); err != nil {
+		return false, s.fail(ctx, tctx, "", err)
+	}
+	res, err := s.db.ExecContext(tctx, s.queries.deleteUserOne, userID, id)
+	if err != nil {
+		return false, s.fail(ctx, tctx, "delete a user session", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: delete a user session: %w", err)
+	}
+	return n > 0, nil
 }
 
 // Migrate creates the table and its indexes if they do not exist; running
