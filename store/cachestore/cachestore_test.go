@@ -79,7 +79,7 @@ func TestConformance(t *testing.T) {
 					opts.Codec = &sessionkit.DjangoCodec{SecretKey: "cachestore-test-secret-key-of-some-length"}
 				}
 				storetest.Run(t, func(t *testing.T) sessionkit.Store {
-					return cachestore.New(c, cachestore.Config{Prefix: uniquePrefix(t), Django: django, Now: clock.Now})
+					return cachestore.New(c, cachestore.Config{Prefix: uniquePrefix(t), Django: django, Now: clock.Now, UserIndex: true})
 				}, opts)
 			})
 		}
