@@ -233,7 +233,10 @@ func (m *Manager) UserSessions(ctx context.Context, userID string) ([]SessionInf
 	}
 	out := infos[:0]
 	for _, info := range infos {
-		since := m.describe(&info)
+		since, owner := m.describe(&info)
+		if owner != "" && owner != userID {
+			continue // a stale index entry: the session is someone else's now, or nobody's
+		}
 		if nb != 0 && since <= nb {
 			continue // revoked: dropped when next loaded
 		}
@@ -243,16 +246,21 @@ func (m *Manager) UserSessions(ctx context.Context, userID string) ([]SessionInf
 }
 
 // describe fills info's metadata from its Data, clears Data and returns
-// the login time in unix milliseconds.
-func (m *Manager) describe(info *SessionInfo) int64 {
+// the login time in unix milliseconds and the user the data holds ("" when
+// there is no data to tell; "-" for data without a user).
+func (m *Manager) describe(info *SessionInfo) (since int64, owner string) {
 	b := info.Data
 	info.Data = nil
 	if b == nil {
-		return 0
+		return 0, ""
 	}
 	d, err := m.codec().Decode(b)
 	if err != nil {
-		return 0
+		return 0, ""
+	}
+	owner = userID(d.Get(m.userKey()))
+	if owner == "" {
+		owner = "-"
 	}
 	meta := popMeta(d)
 	if meta.since != 0 {
@@ -262,7 +270,7 @@ func (m *Manager) describe(info *SessionInfo) int64 {
 		info.LastSeen = time.Unix(meta.seen, 0)
 	}
 	info.UserAgent, info.IP = meta.ua, meta.ip
-	return meta.since
+	return meta.since, owner
 }
 
 // sessionUser returns the user of s and its key.

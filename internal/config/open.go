@@ -168,10 +168,11 @@ func (s *Settings) openDB(ctx context.Context, log *slog.Logger) (*sqlstore.Stor
 		return nil, err
 	}
 	st, err := sqlstore.Open(ctx, s.DatabaseURL, sqlstore.Config{
-		Django:   s.Django,
-		Timeout:  s.StoreTimeout,
-		Logger:   log,
-		Location: loc,
+		Django:    s.Django,
+		UserIndex: true, // Django mode: an index table next to django_session
+		Timeout:   s.StoreTimeout,
+		Logger:    log,
+		Location:  loc,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
