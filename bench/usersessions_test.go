@@ -70,9 +70,9 @@ func seedPostgres(b *testing.B) (*sqlstore.Store, *sql.DB, string) {
 	return st, db, tbl
 }
 
-func seedBigPostgres(b *testing.B, db *sql.DB, tbl string, round int) {
+func seedBigPostgres(b *testing.B, db *sql.DB, tbl string, round string) {
 	_, err := db.Exec(`INSERT INTO "`+tbl+`" (key_hash, data, expiry, user_id)
-		SELECT md5('big' || $1 || i::text) || md5('y' || i::text), convert_to('{"_auth_user_id":"big"}', 'UTF8'), now() + interval '1 day', 'big'
+		SELECT md5('big' || $1::text || '-' || i::text) || md5('y' || i::text), convert_to('{"_auth_user_id":"big"}', 'UTF8'), now() + interval '1 day', 'big'
 		FROM generate_series(1, $2) AS i`, round, bigSessions)
 	if err != nil {
 		b.Fatal(err)
@@ -152,7 +152,7 @@ func BenchmarkRevokeAll1000(b *testing.B) {
 		m := sessionkit.New(st)
 		for i := 0; b.Loop(); i++ {
 			b.StopTimer()
-			seedBigPostgres(b, db, tbl, i)
+			seedBigPostgres(b, db, tbl, fmt.Sprint(i))
 			b.StartTimer()
 			if n, err := m.DeleteUserSessions(context.Background(), bigUser); err != nil || n != bigSessions {
 				b.Fatalf("DeleteUserSessions = %d, %v", n, err)
