@@ -172,4 +172,3 @@ func BenchmarkRevokeAll1000(b *testing.B) {
 		}
 	})
 }
-
