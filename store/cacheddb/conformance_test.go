@@ -19,10 +19,9 @@ import (
 type plainStore struct{ sessionkit.Store }
 
 // TestConformance runs the storetest suite on each cache in front of a
-// database store, in both layouts (Django's with the Django codec). In
-// Django mode the database store keeps no users, so the store answers
-// errors.ErrUnsupported to the per-user methods, and the suite skips their
-// test.
+// database store, in both layouts (Django's with the Django codec). The SQL
+// stores keep the per-user index in both (sqlstore.Config.UserIndex);
+// over a plain store without one the suite skips the per-user tests.
 func TestConformance(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
