@@ -93,6 +93,9 @@ type shopData struct {
 	// says why not otherwise.
 	Sessions     []sessionRow
 	SessionsNote string
+	// RevokeOthers offers "log out the other sessions" without a list:
+	// signed cookies with the Manager's revocation store.
+	RevokeOthers bool
 	// Product is set on a product's page.
 	Product *product
 	InCart  int
@@ -139,6 +142,10 @@ func (s *Server) listSessions(r *http.Request, sess *sessionkit.Session, u user,
 	switch {
 	case errors.Is(err, errors.ErrUnsupported):
 		d.SessionsNote = "This engine keeps no per-user index of sessions, so it cannot list them."
+		if s.m.Revocations != nil {
+			d.SessionsNote += " It can still end every other one: sessions that logged in before now are refused."
+			d.RevokeOthers = true
+		}
 		return
 	case err != nil:
 		d.SessionsNote = "Listing the sessions failed: " + err.Error()
@@ -353,6 +360,10 @@ func (s *Server) logoutOthers(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		note(r, true, "Logging out the other sessions failed: "+err.Error())
 	default:
+		if n == 0 && s.m.Revocations != nil {
+			note(r, false, "Logged out every other session.")
+			break
+		}
 		note(r, false, "Logged out "+strconv.FormatInt(n, 10)+" other session(s).")
 	}
 	back(w, r, "/shop")
