@@ -17,8 +17,7 @@ import (
 func newCacheStore(c cache.Cache, s *Settings, log *slog.Logger) *cachestore.Store {
 	// The per-user index where the cache can keep one (Redis); on
 	// memcached the per-user methods report errors.ErrUnsupported.
-	_, indexable := c.(cachestore.UserIndex)
-	return cachestore.New(c, cachestore.Config{Django: s.Django, Logger: log, UserIndex: indexable})
+	return cachestore.New(c, cachestore.Config{Django: s.Django, Logger: log, UserIndex: true})
 }
 
 func newCachedDBStore(db sessionkit.Store, c cache.Cache, s *Settings, log *slog.Logger) *cacheddb.Store {
