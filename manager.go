@@ -107,6 +107,35 @@ type Manager struct {
 	// for stores with a per-user index; "" means Django's "_auth_user_id".
 	UserKey string
 
+	// TrackSessions records in every session that has a user when it
+	// began, when it was last used and the client's User-Agent, for the
+	// device list of SessionsOf and UserSessions. The values are kept in
+	// the stored data under "_sessionkit_" keys that handlers never see
+	// (Django ignores unknown keys). Last use is written back at most
+	// every SeenInterval, so it adds no write per request.
+	TrackSessions bool
+	// SeenInterval is how often TrackSessions writes back the last use;
+	// 0 means DefaultSeenInterval.
+	SeenInterval time.Duration
+	// TrackIP, with TrackSessions, records the client's address too (the
+	// host of Request.RemoteAddr: put a middleware that sets it from a
+	// trusted proxy's header in front). IPv4Prefix and IPv6Prefix, when
+	// set, keep only that many leading bits (24 and 48, say), so that the
+	// list shows a network rather than a person's address.
+	TrackIP                bool
+	IPv4Prefix, IPv6Prefix int
+	// Revocations, when set, keeps per user a "not valid before" time
+	// (in any server-side Store, under a key derived from the user id):
+	// DeleteUserSessions sets it, and a session of that user that began
+	// earlier is dropped when loaded. It is what lets signed cookies, which
+	// no server deletes, be logged out everywhere, and a cheap revoke-all
+	// for every other engine. Login times are kept to the millisecond; a
+	// login in the same millisecond as a revocation is revoked too. It
+	// costs one Load of the revocation store per request that reads a
+	// logged-in session. Use a server-side store (not the signed-cookie
+	// one); revocation records are named "rv" + 38 hex digits.
+	Revocations Store
+
 	// Logger receives warnings (corrupted data) and errors (store
 	// failures); nil means slog.Default().
 	Logger *slog.Logger
@@ -296,44 +325,6 @@ func (m *Manager) ClearExpired(ctx context.Context) (int64, error) {
 	return c.ClearExpired(ctx)
 }
 
-// errNoUserIndex is the error of the per-user methods for a store without
-// UserSessionLister.
-func errNoUserIndex(store Store) error {
-	return fmt.Errorf("sessionkit: the session store %T keeps no per-user index; use one that implements UserSessionLister: %w", store, errors.ErrUnsupported)
-}
-
-// UserSessions lists the live sessions of userID, for stores with a
-// per-user index. For a store without one the error wraps
-// errors.ErrUnsupported.
-func (m *Manager) UserSessions(ctx context.Context, userID string) ([]SessionInfo, error) {
-	ctx = WithClock(ctx, m.Now)
-	l, ok := m.Store.(UserSessionLister)
-	if !ok {
-		return nil, errNoUserIndex(m.Store)
-	}
-	return l.UserSessions(ctx, userID)
-}
-
-// DeleteOtherSessions logs the user of s out everywhere else: it deletes
-// every session of the same user except s ("log out my other devices").
-// For a store without a per-user index the error wraps
-// errors.ErrUnsupported.
-func (m *Manager) DeleteOtherSessions(ctx context.Context, s *Session) (int64, error) {
-	ctx = WithClock(ctx, m.Now)
-	l, ok := m.Store.(UserSessionLister)
-	if !ok {
-		return 0, errNoUserIndex(m.Store)
-	}
-	s.mu.Lock()
-	uid := userID(s.loadLocked().Get(m.userKey()))
-	key := s.key
-	s.mu.Unlock()
-	if uid == "" {
-		return 0, nil
-	}
-	return l.DeleteUserSessions(ctx, uid, key)
-}
-
 // load fetches and decodes the session stored under s.key. A missing or
 // expired record drops the key (never adopt a key the store does not know);
 // undecodable data gives an empty session that keeps its key, with a
@@ -362,8 +353,15 @@ func (m *Manager) load(ctx context.Context, s *Session) *pyjson.Object {
 	s.base = rec.Data
 	s.created = popUnix(data, createdKey)
 	s.active = max(popUnix(data, activeKey), m.djangoActivity(data, rec.Expiry))
+	s.meta = popMeta(data)
+	s.meta.uid = userID(data.Get(m.userKey()))
 	now := m.now()
-	if m.timedOut(s, data, now) {
+	revoked, err := m.revoked(ctx, s.meta)
+	if err != nil {
+		s.setErrLocked(err)
+		return new(pyjson.Object)
+	}
+	if revoked || m.timedOut(s, data, now) {
 		// Expired by sessionkit's own policy: forget it like a missing one.
 		m.event(ctx, "sessionkit: session timed out", s.key, "")
 		if err := m.storeDelete(context.WithoutCancel(ctx), s.key); err != nil {
@@ -438,6 +436,7 @@ func (m *Manager) update(ctx context.Context, s *Session, rec Record, now time.T
 			s.created = created
 		}
 		popUnix(data, activeKey)
+		popMeta(data)
 		s.data, s.base = s.mergeInto(data), latest.Data
 		if rec, err = m.record(s, now); err != nil {
 			return "", err
@@ -511,7 +510,9 @@ func popUnix(d *pyjson.Object, key string) int64 {
 // record encodes s for the store. s.mu must be held and s.data set.
 func (m *Manager) record(s *Session, now time.Time) (Record, error) {
 	d := s.data
-	withMeta := m.Lifetime > 0 || m.IdleTimeout > 0
+	uid := userID(s.data.Get(m.userKey()))
+	withUser := uid != "" && (m.TrackSessions || m.Revocations != nil)
+	withMeta := m.Lifetime > 0 || m.IdleTimeout > 0 || withUser
 	if withMeta {
 		d = d.Clone()
 		if m.Lifetime > 0 {
@@ -520,8 +521,10 @@ func (m *Manager) record(s *Session, now time.Time) (Record, error) {
 		if m.IdleTimeout > 0 {
 			d.Set(activeKey, s.active)
 		}
+		if withUser {
+			m.setMeta(d, s, uid, now)
+		}
 	}
-	uid := userID(s.data.Get(m.userKey()))
 	if len(uid) > MaxUserIDSize {
 		return Record{}, fmt.Errorf("sessionkit: the user id under %q is %d bytes; the per-user index holds at most %d (MaxUserIDSize)", m.userKey(), len(uid), MaxUserIDSize)
 	}

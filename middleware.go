@@ -104,6 +104,9 @@ func (m *Manager) middleware(next http.Handler, exclusive bool) http.Handler {
 		s.ctx = WithClock(ctx, m.Now) // the stores read the Manager's clock
 		r = r.WithContext(ctx)
 		*sw = responseWriter{ResponseWriter: w, m: m, s: s, r: r, hadCookie: hadCookie}
+		if m.TrackSessions {
+			s.client = m.clientMeta(r)
+		}
 		if s.key != "" && exclusive {
 			unlock, err := m.lock(s.ctx, s.key)
 			if err != nil {
@@ -316,10 +319,11 @@ func (w *responseWriter) applyLocked(code int) error {
 		addVary(h, m.varyOn())
 	}
 	var now time.Time // read once, and only when needed: the clock is not free
-	if m.IdleTimeout > 0 {
+	if m.IdleTimeout > 0 || m.TrackSessions {
 		now = m.now()
 	}
-	save := s.modified || m.SaveEveryRequest || (m.IdleTimeout > 0 && m.idleRefreshDue(s, now))
+	save := s.modified || m.SaveEveryRequest || (m.IdleTimeout > 0 && m.idleRefreshDue(s, now)) ||
+		(m.TrackSessions && m.seenRefreshDue(s, now))
 	if !save || s.isEmptyLocked() || code >= 500 {
 		w.mods = s.mods
 		return nil

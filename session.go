@@ -93,8 +93,10 @@ type Session struct {
 	base    []byte
 	err     error // the first store failure
 
-	created int64 // unix seconds the session began (absolute lifetime); 0 unknown
-	active  int64 // unix seconds of the last recorded activity (idle timeout); 0 unknown
+	created int64       // unix seconds the session began (absolute lifetime); 0 unknown
+	active  int64       // unix seconds of the last recorded activity (idle timeout); 0 unknown
+	meta    sessionMeta // device metadata (Manager.TrackSessions)
+	client  sessionMeta // this request's user agent and address, when tracked
 }
 
 // Key returns the session key, or "" when the session has none yet. For the
@@ -314,7 +316,7 @@ func (s *Session) Flush() error {
 	s.data = new(pyjson.Object)
 	s.accessed = true
 	s.touchLocked()
-	s.created, s.active = 0, 0
+	s.created, s.active, s.meta = 0, 0, sessionMeta{}
 	s.changed, s.cleared, s.base = nil, false, nil
 	old := s.key
 	s.key = ""
@@ -395,6 +397,7 @@ func (s *Session) saveLocked(ctx context.Context, now time.Time) error {
 		s.created = now.Unix()
 	}
 	s.active = now.Unix()
+	s.meta.seen = now.Unix()
 	rec, err := m.record(s, now)
 	if err != nil {
 		return err

@@ -9,7 +9,8 @@ import (
 // Store keeps encoded sessions. It is the contract every engine implements,
 // in the spirit of database/sql/driver: plain types, a few sentinel errors,
 // no HTTP. Optional abilities are separate interfaces discovered by type
-// assertion (ExpiredClearer, UserSessionLister, KeyValidator, KeyGenerator).
+// assertion (ExpiredClearer, UserSessionLister, UserSessionDeleter,
+// KeyValidator, KeyGenerator).
 // Package storetest checks every rule written here.
 //
 // Keys: a server-side store holds only keys that pass ValidKey
@@ -162,6 +163,17 @@ type UserSessionLister interface {
 	DeleteUserSessions(ctx context.Context, userID, keepKey string) (int64, error)
 }
 
+// UserSessionDeleter is a UserSessionLister that can also end one session
+// of a user, named by its SessionInfo.ID (KeyHash of its key, never the key),
+// for "log out that device". A store that implements it but keeps no user in
+// its configuration returns an error wrapping errors.ErrUnsupported.
+type UserSessionDeleter interface {
+	// DeleteUserSession deletes the session of userID whose KeyHash is id
+	// and reports whether there was one. A session of another user is left
+	// alone and reported as not found (false, nil).
+	DeleteUserSession(ctx context.Context, userID, id string) (bool, error)
+}
+
 // SessionInfo describes one stored session without revealing its key.
 type SessionInfo struct {
 	// ID identifies the session without being usable as a cookie:
@@ -169,6 +181,21 @@ type SessionInfo struct {
 	ID string
 	// Expiry is when the session expires.
 	Expiry time.Time
+
+	// Created, LastSeen, UserAgent and IP are what the Manager recorded
+	// in the session (Manager.TrackSessions, Manager.TrackIP); zero when
+	// it recorded nothing. LastSeen is written back at most every
+	// Manager.SeenInterval, so it may lag by that much.
+	Created, LastSeen time.Time
+	UserAgent, IP     string
+	// Current marks the session of the request that asked
+	// (Manager.SessionsOf).
+	Current bool
+
+	// Data is the stored data, which a UserSessionLister returns for the
+	// Manager to read the fields above from. The Manager's methods clear
+	// it: session data never reaches a listing.
+	Data []byte
 }
 
 // KeyGenerator is a Store that chooses the keys the Manager passes to

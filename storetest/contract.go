@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -218,7 +219,7 @@ func runContract(t *testing.T, newStore NewStore, opts Options) {
 		u1, u2 := "user-"+sessionkit.NewKey()[:8], "user-"+sessionkit.NewKey()[:8]
 		var keys []string
 		for i := range 3 {
-			k, err := s.Create(ctx(t), sessionkit.NewKey(), sessionkit.Record{Data: []byte(`{}`), Expiry: opts.now().Add(time.Duration(i+1) * time.Hour), UserID: u1})
+			k, err := s.Create(ctx(t), sessionkit.NewKey(), sessionkit.Record{Data: fmt.Appendf(nil, `{"n":%d}`, i), Expiry: opts.now().Add(time.Duration(i+1) * time.Hour), UserID: u1})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -250,6 +251,14 @@ func runContract(t *testing.T, newStore NewStore, opts Options) {
 		if len(infos) != 3 {
 			t.Errorf("UserSessions(%s) listed %d sessions, want 3", u1, len(infos))
 		}
+		// Each comes with its stored data, for the Manager's metadata.
+		for i, k := range keys {
+			for _, in := range infos {
+				if in.ID == sessionkit.KeyHash(k) && string(in.Data) != fmt.Sprintf(`{"n":%d}`, i) {
+					t.Errorf("UserSessions: session %d has Data %q, want the stored {\"n\":%d}", i, in.Data, i)
+				}
+			}
+		}
 		n, err := l.DeleteUserSessions(ctx(t), u1, keys[0])
 		if err != nil || n != 2 {
 			t.Fatalf("DeleteUserSessions = %d, %v; want 2, nil", n, err)
@@ -267,6 +276,44 @@ func runContract(t *testing.T, newStore NewStore, opts Options) {
 		}
 		if infos, err := l.UserSessions(ctx(t), u2); err != nil || len(infos) != 2 {
 			t.Errorf("after changing owner, UserSessions(%s) = %d sessions, %v; want 2", u2, len(infos), err)
+		}
+	})
+	t.Run("DeleteUserSession", func(t *testing.T) {
+		s := newStore(t)
+		d, ok := s.(sessionkit.UserSessionDeleter)
+		if !ok {
+			t.Skipf("%T does not implement UserSessionDeleter", s)
+		}
+		u1, u2 := "user-"+sessionkit.NewKey()[:8], "user-"+sessionkit.NewKey()[:8]
+		var keys []string
+		for _, u := range []string{u1, u1, u2} {
+			k, err := s.Create(ctx(t), sessionkit.NewKey(), sessionkit.Record{Data: []byte(`{}`), Expiry: opts.now().Add(time.Hour), UserID: u})
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys = append(keys, k)
+		}
+		ok, err := d.DeleteUserSession(ctx(t), u1, sessionkit.KeyHash(keys[0]))
+		if errors.Is(err, errors.ErrUnsupported) {
+			t.Skipf("%T cannot delete users' sessions in this configuration: %v", s, err)
+		}
+		if err != nil || !ok {
+			t.Fatalf("DeleteUserSession(u1, first) = %v, %v; want true, nil", ok, err)
+		}
+		wantNotFound(t, s, keys[0])
+		mustLoad(t, s, keys[1])
+		// Another user's session, even by its right id, is not the user's to end.
+		if ok, err := d.DeleteUserSession(ctx(t), u1, sessionkit.KeyHash(keys[2])); err != nil || ok {
+			t.Errorf("DeleteUserSession(u1, u2's session) = %v, %v; want false, nil", ok, err)
+		}
+		mustLoad(t, s, keys[2])
+		// The key itself is not an id.
+		if ok, err := d.DeleteUserSession(ctx(t), u1, keys[1]); err != nil || ok {
+			t.Errorf("DeleteUserSession(u1, a raw key) = %v, %v; want false, nil", ok, err)
+		}
+		mustLoad(t, s, keys[1])
+		if ok, err := d.DeleteUserSession(ctx(t), u1, sessionkit.KeyHash(keys[0])); err != nil || ok {
+			t.Errorf("DeleteUserSession of a deleted session = %v, %v; want false, nil", ok, err)
 		}
 	})
 }

@@ -63,6 +63,7 @@ func commands() []command {
 		{"serve", "run the playground: every cookie and session operation, a shop, a JSON API", runServe},
 		{"clearsessions", "delete expired sessions (Django's manage.py clearsessions)", runClearSessions},
 		{"migrate", "create the db engine's session table (Django's manage.py migrate sessions)", runMigrate},
+		{"sessions", "list a user's sessions or log them out (list | revoke)", runSessions},
 	}
 }
 

@@ -20,7 +20,9 @@ import (
 // also encodes its database rows with Django's codec.
 
 func newCacheStore(c cache.Cache, s *Settings, log *slog.Logger) *cachestore.Store {
-	return cachestore.New(c, cachestore.Config{Django: s.Django, KeyPrefix: s.CacheKeyPrefix, Version: s.CacheVersion, MaxAge: s.CookieAge, Logger: log})
+	// The per-user index where the cache can keep one (Redis); on
+	// memcached the per-user methods report errors.ErrUnsupported.
+	return cachestore.New(c, cachestore.Config{Django: s.Django, KeyPrefix: s.CacheKeyPrefix, Version: s.CacheVersion, MaxAge: s.CookieAge, Logger: log, UserIndex: true})
 }
 
 func newCachedDBStore(db sessionkit.Store, c cache.Cache, s *Settings, log *slog.Logger) *cacheddb.Store {

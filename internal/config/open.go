@@ -83,6 +83,17 @@ func (s *Settings) Open(ctx context.Context, log *slog.Logger) (*sessionkit.Mana
 		Exclusive:              s.Lock,
 		Header:                 s.Header,
 		Logger:                 log,
+		TrackSessions:          true,
+	}
+	if s.Engine == EngineSignedCookies {
+		rv, err := s.openRevocations(ctx, log)
+		if err != nil {
+			closeStore()
+			return nil, nil, err
+		}
+		m.Revocations = rv
+		closeCookies := closeStore
+		closeStore = func() error { return errors.Join(closeCookies(), rv.Close()) }
 	}
 	// The signed-cookie store signs by itself and takes the JSON codec; the
 	// server-side engines write Django's session_data in Django mode,
@@ -163,10 +174,11 @@ func (s *Settings) openDB(ctx context.Context, log *slog.Logger) (*sqlstore.Stor
 		return nil, err
 	}
 	st, err := sqlstore.Open(ctx, s.DatabaseURL, sqlstore.Config{
-		Django:   s.Django,
-		Timeout:  s.StoreTimeout,
-		Logger:   log,
-		Location: loc,
+		Django:    s.Django,
+		UserIndex: true, // Django mode: an index table next to django_session
+		Timeout:   s.StoreTimeout,
+		Logger:    log,
+		Location:  loc,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
@@ -174,6 +186,29 @@ func (s *Settings) openDB(ctx context.Context, log *slog.Logger) (*sqlstore.Stor
 	if err := st.Migrate(ctx); err != nil {
 		st.Close()
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
+	}
+	return st, nil
+}
+
+// RevocationsTable is the table in DATABASE_URL's database where the
+// signed_cookies engine keeps each user's "not valid before" time
+// (sessionkit.Manager.Revocations), so that its cookies can be logged out.
+const RevocationsTable = "sessionkit_revocation"
+
+// openRevocations opens the revocation table of the signed_cookies engine,
+// creating it if it is missing.
+func (s *Settings) openRevocations(ctx context.Context, log *slog.Logger) (*sqlstore.Store, error) {
+	st, err := sqlstore.Open(ctx, s.DatabaseURL, sqlstore.Config{
+		Table:   RevocationsTable,
+		Timeout: s.StoreTimeout,
+		Logger:  log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_URL (the signed_cookies engine's revocation times): %w", err)
+	}
+	if err := st.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("DATABASE_URL (the signed_cookies engine's revocation times): %w", err)
 	}
 	return st, nil
 }

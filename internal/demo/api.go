@@ -48,6 +48,8 @@ var apiRoutes = []apiRoute{
 	{"POST", "/api/login", (*Server).apiLogin},
 	{"GET", "/api/user", (*Server).apiUser},
 	{"POST", "/api/logout", (*Server).apiLogout},
+	{"GET", "/api/user/sessions", (*Server).apiUserSessions},
+	{"POST", "/api/user/sessions/revoke", (*Server).apiUserSessionsRevoke},
 	{"POST", "/api/messages", (*Server).apiMessagesAdd},
 	{"GET", "/api/messages", (*Server).apiMessages},
 }

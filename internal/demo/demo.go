@@ -26,6 +26,8 @@
 //	POST /api/cookies/delete      {"key","path","domain","samesite"}
 //	POST /api/clearsessions       {"deleted": N}, or 501 for engines that cannot clear
 //	POST /api/login               {"username", "password"} → {"user": {"id", "username"}}, 401 if wrong
+//	GET  /api/user/sessions       → {"sessions": [{"id", "created", "last_seen", "expiry", "user_agent", "ip", "current"}]}
+//	POST /api/user/sessions/revoke {"id"} | {"others": true} | {"all": true} → {"revoked": N}; 501 if the engine cannot
 //	GET  /api/user                {"user": {"id", "username"} | null} (Django's get_user)
 //	POST /api/logout              flushes the session; {"user": null}
 //	POST /api/messages            {"level", "message", "extra_tags"?} → {"added": bool} (django.contrib.messages)
@@ -232,6 +234,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("POST /shop/login", s.login)
 	mux.HandleFunc("POST /shop/logout", s.logout)
 	mux.HandleFunc("POST /shop/sessions/logout-others", s.logoutOthers)
+	mux.HandleFunc("POST /shop/sessions/logout", s.logoutSession)
 	mux.HandleFunc("/", s.notFoundPage)
 
 	for _, e := range apiRoutes {

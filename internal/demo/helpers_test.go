@@ -28,7 +28,7 @@ func newTestServer(t testing.TB, store sessionkit.Store) (*Server, *sessionkit.M
 		store = ms
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	m := &sessionkit.Manager{Store: store, Logger: log}
+	m := &sessionkit.Manager{Store: store, Logger: log, TrackSessions: true}
 	s, err := New(Config{
 		Manager:   m,
 		SecretKey: testSecret,

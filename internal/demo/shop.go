@@ -70,9 +70,12 @@ type cartLine struct {
 }
 
 type sessionRow struct {
-	ID      string
-	Expires string
-	Current bool
+	ID       string // the whole SessionInfo.ID, for the logout form
+	Short    string
+	Device   string // the user agent
+	LastSeen string
+	Expires  string
+	Current  bool
 }
 
 type shopData struct {
@@ -90,6 +93,9 @@ type shopData struct {
 	// says why not otherwise.
 	Sessions     []sessionRow
 	SessionsNote string
+	// RevokeOthers offers "log out the other sessions" without a list:
+	// signed cookies with the Manager's revocation store.
+	RevokeOthers bool
 	// Product is set on a product's page.
 	Product *product
 	InCart  int
@@ -132,25 +138,35 @@ func (s *Server) shopState(r *http.Request, sess *sessionkit.Session) shopData {
 // listSessions fills in the user's sessions, where the store keeps a
 // per-user index.
 func (s *Server) listSessions(r *http.Request, sess *sessionkit.Session, u user, d *shopData) {
-	infos, err := s.m.UserSessions(r.Context(), u.ID)
+	infos, err := s.m.SessionsOf(r.Context(), sess)
 	switch {
 	case errors.Is(err, errors.ErrUnsupported):
 		d.SessionsNote = "This engine keeps no per-user index of sessions, so it cannot list them."
+		if s.m.Revocations != nil {
+			d.SessionsNote += " It can still end every other one: sessions that logged in before now are refused."
+			d.RevokeOthers = true
+		}
 		return
 	case err != nil:
 		d.SessionsNote = "Listing the sessions failed: " + err.Error()
 		return
 	}
-	current := ""
-	if k := sess.Key(); k != "" {
-		current = sessionkit.KeyHash(k)
-	}
 	for _, in := range infos {
-		d.Sessions = append(d.Sessions, sessionRow{
-			ID:      in.ID[:min(10, len(in.ID))],
-			Expires: in.Expiry.UTC().Format("2 Jan 2006 15:04 MST"),
-			Current: in.ID == current,
-		})
+		row := sessionRow{
+			ID:       in.ID,
+			Short:    in.ID[:min(10, len(in.ID))],
+			Device:   in.UserAgent,
+			LastSeen: "unknown",
+			Expires:  in.Expiry.UTC().Format("2 Jan 2006 15:04 MST"),
+			Current:  in.Current,
+		}
+		if row.Device == "" {
+			row.Device = "unknown device"
+		}
+		if !in.LastSeen.IsZero() {
+			row.LastSeen = in.LastSeen.UTC().Format("2 Jan 2006 15:04 MST")
+		}
+		d.Sessions = append(d.Sessions, row)
 	}
 }
 
@@ -300,6 +316,32 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	back(w, r, "/shop")
 }
 
+// logoutSession logs one of the user's other sessions out, by its id.
+func (s *Server) logoutSession(w http.ResponseWriter, r *http.Request) {
+	sess, ok := s.formSession(w, r, "/shop")
+	if !ok {
+		return
+	}
+	uid, _ := sessionkit.Get[string](sess, userKey)
+	if uid == "" {
+		note(r, true, "Log in first.")
+		back(w, r, "/shop")
+		return
+	}
+	done, err := s.m.DeleteUserSession(r.Context(), uid, r.PostFormValue("id"))
+	switch {
+	case errors.Is(err, errors.ErrUnsupported):
+		note(r, true, "This engine keeps no per-user index, so it cannot log out one session.")
+	case err != nil:
+		note(r, true, "Logging out the session failed: "+err.Error())
+	case !done:
+		note(r, true, "No such session of yours: it has ended already.")
+	default:
+		note(r, false, "Logged out that session.")
+	}
+	back(w, r, "/shop")
+}
+
 // logoutOthers deletes every other session of the logged-in user.
 func (s *Server) logoutOthers(w http.ResponseWriter, r *http.Request) {
 	sess, ok := s.formSession(w, r, "/shop")
@@ -318,6 +360,10 @@ func (s *Server) logoutOthers(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		note(r, true, "Logging out the other sessions failed: "+err.Error())
 	default:
+		if n == 0 && s.m.Revocations != nil {
+			note(r, false, "Logged out every other session.")
+			break
+		}
 		note(r, false, "Logged out "+strconv.FormatInt(n, 10)+" other session(s).")
 	}
 	back(w, r, "/shop")

@@ -132,7 +132,7 @@ func TestShopYourSessions(t *testing.T) {
 	page := laptop.get("/shop")
 	table := page.body[strings.Index(page.body, `id="sessions"`):]
 	table = table[:strings.Index(table, "</table>")]
-	if n := strings.Count(table, "<tr><td>"); n != 2 {
+	if n := strings.Count(table, `class="session-row"`); n != 2 {
 		t.Errorf("alice has %d sessions listed, want 2:\n%s", n, table)
 	}
 	if strings.Count(table, "this one") != 1 {
@@ -165,4 +165,28 @@ func TestShopSessionsNotListed(t *testing.T) {
 	if _, page := c.follow("/shop/sessions/logout-others", nil); !strings.Contains(lastPanel(t, page), "keeps no per-user index") {
 		t.Error("log out the others on a store without an index is not explained")
 	}
+}
+
+// TestShopLogOutOneDevice: the device list shows user agents and logs one
+// other device out.
+func TestShopLogOutOneDevice(t *testing.T) {
+	s, _ := newTestServer(t, nil)
+	laptop, phone := newClient(t, s), newClient(t, s)
+	laptop.header.Set("User-Agent", "Laptop/1")
+	phone.header.Set("User-Agent", "Phone/1")
+	login(t, laptop, "alice", "wonderland", false)
+	login(t, phone, "alice", "wonderland", false)
+	page := laptop.get("/shop")
+	wantContains(t, page, `<td class="device">Laptop/1</td>`, `<td class="device">Phone/1</td>`)
+	row := page.body[strings.Index(page.body, `<td class="device">Phone/1</td>`)-100:]
+	id := row[strings.Index(row, `data-id="`)+len(`data-id="`):]
+	id = id[:strings.Index(id, `"`)]
+	_, page = laptop.follow("/shop/sessions/logout", url.Values{"id": {id}})
+	if !strings.Contains(lastPanel(t, page), "Logged out that session.") {
+		t.Errorf("log out the phone: %s", lastPanel(t, page))
+	}
+	if strings.Contains(phone.get("/shop").body, `id="username"`) {
+		t.Error("the phone is still logged in")
+	}
+	wantContains(t, laptop.get("/shop"), `id="username">alice<`)
 }

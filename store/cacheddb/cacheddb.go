@@ -131,11 +131,12 @@ type Store struct {
 }
 
 var (
-	_ sessionkit.Store             = (*Store)(nil)
-	_ sessionkit.ExpiredClearer    = (*Store)(nil)
-	_ sessionkit.UserSessionLister = (*Store)(nil)
-	_ sessionkit.Swapper           = (*Store)(nil)
-	_ sessionkit.Locker            = (*Store)(nil)
+	_ sessionkit.Store              = (*Store)(nil)
+	_ sessionkit.ExpiredClearer     = (*Store)(nil)
+	_ sessionkit.UserSessionLister  = (*Store)(nil)
+	_ sessionkit.UserSessionDeleter = (*Store)(nil)
+	_ sessionkit.Swapper            = (*Store)(nil)
+	_ sessionkit.Locker             = (*Store)(nil)
 )
 
 // New returns a Store that keeps sessions in db and copies in c, and starts

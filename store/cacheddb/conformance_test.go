@@ -21,11 +21,11 @@ type plainStore struct{ sessionkit.Store }
 
 // TestConformance runs the storetest suite on each cache in front of a
 // database store, in both layouts (Django's with the Django codec in the
-// database and pickles in the cache; the Manager's codec is JSON). In
-// Django mode the database store keeps no users, so the store answers
-// errors.ErrUnsupported to the per-user methods, and the suite skips their
-// test; and a cache hit's expiry is the entry's TTL, in the cache's time,
-// which the suite's clock cannot move.
+// database and pickles in the cache; the Manager's codec is JSON). The SQL
+// stores keep the per-user index in both (sqlstore.Config.UserIndex); over
+// a plain store without one the suite skips the per-user tests. In Django
+// mode a cache hit's expiry is the entry's TTL, in the cache's time, which
+// the suite's clock cannot move.
 func TestConformance(t *testing.T) {
 	for _, tc := range []struct {
 		name  string

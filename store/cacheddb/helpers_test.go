@@ -90,7 +90,7 @@ func startProxy(t *testing.T, upstream string) *faultproxy.Proxy {
 // sqliteStore is a native or Django-layout SQLite store in a fresh file.
 func sqliteStore(t *testing.T, django bool, now func() time.Time) *sqlstore.Store {
 	t.Helper()
-	s, err := sqlstore.Open(context.Background(), "sqlite:///"+filepath.Join(t.TempDir(), "sessions.db"), sqlstore.Config{Django: django, CreateTable: true, Now: now})
+	s, err := sqlstore.Open(context.Background(), "sqlite:///"+filepath.Join(t.TempDir(), "sessions.db"), sqlstore.Config{Django: django, UserIndex: true, CreateTable: true, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func postgresStore(t *testing.T, django bool, now func() time.Time) *sqlstore.St
 	}
 	t.Cleanup(func() { db.Close() })
 	table := "cacheddb_test_" + randomHex(6)
-	s, err := sqlstore.New(db, sqlstore.Config{Django: django, Table: table, CreateTable: true, Now: now})
+	s, err := sqlstore.New(db, sqlstore.Config{Django: django, UserIndex: true, Table: table, CreateTable: true, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -122,6 +122,12 @@ type Config struct {
 	// session sets no age of its own: Django's SESSION_COOKIE_AGE.
 	// Default DefaultMaxAge.
 	MaxAge time.Duration
+	// UserIndex keeps a per-user index (sessionkit.UserSessionLister and
+	// UserSessionDeleter): a sorted set per user, scored by expiry, kept on
+	// every save of a session with a user (one round trip more). The cache
+	// must be a UserIndex (cache/rediscache); on memcached the per-user
+	// methods return errors wrapping errors.ErrUnsupported.
+	UserIndex bool
 	// Logger receives warnings (a corrupt entry). nil means slog.Default().
 	Logger *slog.Logger
 	// Now is the clock by which records expire and their entries' TTLs
@@ -144,6 +150,9 @@ type Store struct {
 	logger *slog.Logger
 	now    func() time.Time
 	recent recent
+
+	indexOn bool      // Config.UserIndex
+	index   UserIndex // the cache, when indexOn and it can
 }
 
 var (
@@ -167,6 +176,10 @@ func New(c cache.Cache, cfg Config) *Store {
 	}
 	if s.maxAge <= 0 {
 		s.maxAge = DefaultMaxAge
+	}
+	if cfg.UserIndex {
+		s.indexOn = true
+		s.index, _ = c.(UserIndex)
 	}
 	return s
 }
@@ -253,7 +266,7 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 		return "", fmt.Errorf("cachestore: create: %w", err)
 	}
 	s.recent.put(ck, v)
-	return key, nil
+	return key, s.indexUser(ctx, "create", key, rec)
 }
 
 // Update implements sessionkit.Store: one Replace, which stores nothing
@@ -276,7 +289,7 @@ func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (
 		return "", fmt.Errorf("cachestore: update: %w", err)
 	}
 	s.recent.put(ck, v)
-	return key, nil
+	return key, s.indexUser(ctx, "update", key, rec)
 }
 
 // Delete implements sessionkit.Store: one Delete.
@@ -300,6 +313,14 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // round trip on Redis, as Update); if the cache holds other bytes, it reads
 // the entry, compares its Data and swaps the bytes it read.
 func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit.Record) (string, error) {
+	k, err := s.swap(ctx, key, old, rec)
+	if err == nil {
+		err = s.indexUser(ctx, "swap", key, rec)
+	}
+	return k, err
+}
+
+func (s *Store) swap(ctx context.Context, key string, old []byte, rec sessionkit.Record) (string, error) {
 	if !sessionkit.ValidKey(key) {
 		return "", invalidKey("swap")
 	}

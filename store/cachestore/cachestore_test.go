@@ -94,7 +94,7 @@ func TestConformance(t *testing.T) {
 					opts.IgnoresExpiry = true
 				}
 				storetest.Run(t, func(t *testing.T) sessionkit.Store {
-					return cachestore.New(c, cachestore.Config{Prefix: uniquePrefix(t), Django: django, Now: clock.Now})
+					return cachestore.New(c, cachestore.Config{Prefix: uniquePrefix(t), Django: django, Now: clock.Now, UserIndex: true})
 				}, opts)
 			})
 		}

@@ -270,19 +270,31 @@ func (s *Store) read(ctx context.Context, f *os.File, fi fs.FileInfo, name strin
 // Create stores rec under key. The error wraps sessionkit.ErrKeyExists if a
 // file for key exists, even one another process is creating at this instant.
 func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
-	return s.write(ctx, "create", key, rec, nil)
+	k, err := s.write(ctx, "create", key, rec, nil)
+	if err == nil {
+		err = s.indexUser(ctx, "create", key, rec)
+	}
+	return k, err
 }
 
 // Update replaces the session stored under key. The error wraps
 // sessionkit.ErrNotFound if it no longer exists: a deleted one stays deleted.
 func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
-	return s.write(ctx, "update", key, rec, nil)
+	k, err := s.write(ctx, "update", key, rec, nil)
+	if err == nil {
+		err = s.indexUser(ctx, "update", key, rec)
+	}
+	return k, err
 }
 
 // Swap is Update if the stored session's data is still old, compared under
 // the file's lock; otherwise the error wraps sessionkit.ErrConflict.
 func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit.Record) (string, error) {
-	return s.write(ctx, "swap", key, rec, old)
+	k, err := s.write(ctx, "swap", key, rec, old)
+	if err == nil {
+		err = s.indexUser(ctx, "swap", key, rec)
+	}
+	return k, err
 }
 
 // write writes the file for rec to a new temporary file, then links it to
@@ -473,18 +485,26 @@ func (s *Store) removeAll(ctx context.Context, op string, remove func(rec sessio
 // ClearExpired removes, judging each under its lock, the files of expired
 // sessions (and corrupt or oversized native files) and reports how many.
 func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
-	return s.removeAll(ctx, "clear expired", func(rec sessionkit.Record, _ string, err error) bool {
+	n, err := s.removeAll(ctx, "clear expired", func(rec sessionkit.Record, _ string, err error) bool {
 		return err != nil || !s.clock(ctx).Before(rec.Expiry)
 	})
+	if err == nil {
+		err = s.pruneUserIndex(ctx)
+	}
+	return n, err
 }
 
-// UserSessions lists the live sessions of userID, reading every file. In
-// Django mode it returns an error wrapping errors.ErrUnsupported.
+// UserSessions lists the live sessions of userID, reading every file; in
+// Django mode, whose files record no user, those of the user's index (see
+// usersDir).
 func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.SessionInfo, error) {
+	if s.django {
+		return s.djangoUserSessions(ctx, userID)
+	}
 	var out []sessionkit.SessionInfo
 	_, err := s.removeAll(ctx, "user sessions", func(rec sessionkit.Record, id string, err error) bool {
 		if err == nil && userID != "" && rec.UserID == userID && s.clock(ctx).Before(rec.Expiry) {
-			out = append(out, sessionkit.SessionInfo{ID: id, Expiry: rec.Expiry})
+			out = append(out, sessionkit.SessionInfo{ID: id, Expiry: rec.Expiry, Data: rec.Data})
 		}
 		return false
 	})
@@ -492,11 +512,27 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.S
 }
 
 // DeleteUserSessions removes the sessions of userID but keepKey's ("" keeps
-// none) and reports how many. In Django mode it fails as UserSessions does.
+// none) and reports how many; in Django mode those of the user's index.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepKey string) (int64, error) {
+	if s.django {
+		return s.djangoDelete(ctx, "delete user sessions", userID, func(k string) bool { return k != keepKey })
+	}
 	return s.removeAll(ctx, "delete user sessions", func(rec sessionkit.Record, id string, err error) bool {
 		return err == nil && userID != "" && rec.UserID == userID && (keepKey == "" || id != sessionkit.KeyHash(keepKey))
 	})
+}
+
+// DeleteUserSession removes the session of userID whose KeyHash is id and
+// reports whether there was one.
+func (s *Store) DeleteUserSession(ctx context.Context, userID, id string) (bool, error) {
+	if s.django {
+		n, err := s.djangoDelete(ctx, "delete a user session", userID, func(k string) bool { return sessionkit.KeyHash(k) == id })
+		return n > 0, err
+	}
+	n, err := s.removeAll(ctx, "delete a user session", func(rec sessionkit.Record, rid string, err error) bool {
+		return err == nil && userID != "" && rec.UserID == userID && rid == id
+	})
+	return n > 0, err
 }
 
 // clock reads the store's own clock, else the one ctx carries.

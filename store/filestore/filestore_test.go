@@ -129,8 +129,10 @@ func TestDjangoModeFile(t *testing.T) {
 	if err != nil || got != key {
 		t.Fatalf("Create = %q, %v; want %q, nil", got, err, key)
 	}
-	if names := listDir(t, dir); !slices.Equal(names, []string{"sessionid" + key}) {
-		t.Fatalf("directory holds %q, want only sessionid<key>", names)
+	// The session file as Django names it, and the per-user index's
+	// directory, which Django's file engine does not look at.
+	if names := listDir(t, dir); !slices.Equal(names, []string{usersDir, "sessionid" + key}) {
+		t.Fatalf("directory holds %q, want only sessionid<key> and %s", names, usersDir)
 	}
 	path := filepath.Join(dir, "sessionid"+key)
 	content, err := os.ReadFile(path)
@@ -322,13 +324,49 @@ func TestUpdateDoesNotCreate(t *testing.T) {
 	}
 }
 
-func TestUserSessionsUnsupportedInDjangoMode(t *testing.T) {
-	s := newStore(t, Config{Django: true})
-	if _, err := s.UserSessions(t.Context(), "42"); !errors.Is(err, errors.ErrUnsupported) {
-		t.Errorf("UserSessions in Django mode = %v, want errors.ErrUnsupported", err)
+// TestUserIndexDjangoMode: Django-mode files record no user, so the store
+// keeps an index directory that Django's file names never match; expired
+// and deleted sessions leave it with ClearExpired.
+func TestUserIndexDjangoMode(t *testing.T) {
+	dir := t.TempDir()
+	s := newStore(t, Config{Django: true, Dir: dir})
+	ctx := t.Context()
+	var keys []string
+	for range 3 {
+		k, err := s.Create(ctx, sessionkit.NewKey(), sessionkit.Record{Data: []byte("signed"), UserID: "42"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, k)
 	}
-	if _, err := s.DeleteUserSessions(t.Context(), "42", ""); !errors.Is(err, errors.ErrUnsupported) {
-		t.Errorf("DeleteUserSessions in Django mode = %v, want errors.ErrUnsupported", err)
+	infos, err := s.UserSessions(ctx, "42")
+	if err != nil || len(infos) != 3 {
+		t.Fatalf("UserSessions = %v, %v; want 3", infos, err)
+	}
+	if err := s.Delete(ctx, keys[0]); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.ClearExpired(ctx); err != nil || n != 0 {
+		t.Fatalf("ClearExpired = %d, %v", n, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, usersDir, "by-key", keys[0])); !os.IsNotExist(err) {
+		t.Errorf("the deleted session's index entry survived ClearExpired: %v", err)
+	}
+	if n, err := s.DeleteUserSessions(ctx, "42", keys[1]); err != nil || n != 1 {
+		t.Errorf("DeleteUserSessions = %d, %v; want 1", n, err)
+	}
+	if _, err := s.Load(ctx, keys[2]); err == nil {
+		t.Error("the other session survived")
+	}
+	if _, err := s.Load(ctx, keys[1]); err != nil {
+		t.Errorf("the kept session: %v", err)
+	}
+	// Every session file is still named as Django names them.
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if !e.IsDir() && !strings.HasPrefix(e.Name(), "sessionid") {
+			t.Errorf("a file Django would not expect: %s", e.Name())
+		}
 	}
 }
 

@@ -188,7 +188,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.S
 	var out []sessionkit.SessionInfo
 	for k, r := range s.records {
 		if userID != "" && r.UserID == userID && s.live(ctx, r) {
-			out = append(out, sessionkit.SessionInfo{ID: sessionkit.KeyHash(k), Expiry: r.Expiry})
+			out = append(out, sessionkit.SessionInfo{ID: sessionkit.KeyHash(k), Expiry: r.Expiry, Data: slices.Clone(r.Data)})
 		}
 	}
 	slices.SortFunc(out, func(a, b sessionkit.SessionInfo) int { return a.Expiry.Compare(b.Expiry) })
@@ -210,6 +210,22 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepKey string) 
 		}
 	}
 	return n, nil
+}
+
+// DeleteUserSession implements sessionkit.UserSessionDeleter.
+func (s *Store) DeleteUserSession(ctx context.Context, userID, id string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, r := range s.records {
+		if userID != "" && r.UserID == userID && sessionkit.KeyHash(k) == id {
+			delete(s.records, k)
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // Swap implements sessionkit.Swapper.

@@ -10,14 +10,16 @@ import (
 
 // TestConformance runs the storetest suite on every database, in both
 // layouts, each subtest on a fresh table. In Django mode the table has no
-// user column, so the store answers errors.ErrUnsupported to the per-user
-// methods, and the suite skips their test.
+// user column, so without Config.UserIndex the store answers
+// errors.ErrUnsupported to the per-user methods, and the suite skips their
+// test; with it ("Django+Index") they run on the index table.
 func TestConformance(t *testing.T) {
 	for _, b := range backends() {
-		for _, django := range []bool{false, true} {
-			name, opts := b.name+"/Native", storetest.Options{}
+		for _, mode := range []string{"Native", "Django", "Django+Index"} {
+			django, index := mode != "Native", mode == "Django+Index"
+			name, opts := b.name+"/"+mode, storetest.Options{}
 			if django {
-				name, opts = b.name+"/Django", storetest.Options{Codec: &sessionkit.DjangoCodec{SecretKey: djangoSecret}}
+				opts.Codec = &sessionkit.DjangoCodec{SecretKey: djangoSecret}
 			}
 			t.Run(name, func(t *testing.T) {
 				t.Parallel() // the databases side by side
@@ -25,7 +27,7 @@ func TestConformance(t *testing.T) {
 				clock := storetest.NewClock()
 				opts.Clock = clock
 				storetest.Run(t, func(t *testing.T) sessionkit.Store {
-					return newStore(t, sqlstore.Config{Django: django, Table: uniqueTable(t, db), CreateTable: true, Now: clock.Now})
+					return newStore(t, sqlstore.Config{Django: django, UserIndex: index, Table: uniqueTable(t, db), CreateTable: true, Now: clock.Now})
 				}, opts)
 			})
 		}

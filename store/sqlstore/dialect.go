@@ -230,6 +230,7 @@ type queries struct {
 	// reported no row changed.
 	swap, swapSame           string
 	userSessions, deleteUser string
+	deleteUserOne            string
 }
 
 // buildQueries writes the statements for dialect d, table t and layout l.
@@ -299,8 +300,9 @@ func (d Dialect) buildQueries(t table, l layout) queries {
 	}
 	if l.userID != "" {
 		u := d.quote(l.userID)
-		qs.userSessions = "SELECT " + k + ", " + exp + " FROM " + tbl + " WHERE " + u + " = " + p(1) + " AND " + exp + " > " + p(2) + " ORDER BY " + exp
+		qs.userSessions = "SELECT " + k + ", " + exp + ", " + data + " FROM " + tbl + " WHERE " + u + " = " + p(1) + " AND " + exp + " > " + p(2) + " ORDER BY " + exp
 		qs.deleteUser = "DELETE FROM " + tbl + " WHERE " + u + " = " + p(1) + " AND " + k + " <> " + p(2)
+		qs.deleteUserOne = "DELETE FROM " + tbl + " WHERE " + u + " = " + p(1) + " AND " + k + " = " + p(2)
 	}
 	return qs
 }

@@ -18,7 +18,14 @@
 // "sessionkit_session": the SHA-256 of the session key (sessionkit.KeyHash,
 // so a leaked table cannot be replayed as cookies), the encoded data as
 // bytes, the expiry (indexed) and a nullable, indexed user ID that backs
-// sessionkit.UserSessionLister.
+// sessionkit.UserSessionLister and UserSessionDeleter.
+//
+// Django's table has no user column; with Config.UserIndex a table next to
+// it, <table>_user (session_key, user_id, expires), indexes sessions by
+// user: every save of a session with a user upserts its row, listing joins
+// it with django_session (one query), revoking a user's sessions is two
+// DELETEs, ClearExpired prunes it and Migrate creates it. Django has no
+// model for it and never reads it.
 //
 // Django mode (Config.Django) uses Django's own django_session table,
 // column for column as Django's migration creates it on each database: the

@@ -76,6 +76,13 @@ type Config struct {
 	// creates its table and indexes if they do not exist. Default: off, the
 	// table must exist (create it with Migrate or `sessionkit migrate`).
 	CreateTable bool
+	// UserIndex, in Django mode, keeps a per-user index in a table next to
+	// Django's (<table>_user, created by Migrate), so that UserSessions,
+	// DeleteUserSessions and DeleteUserSession work on Django's layout
+	// too: each save of a session with a user upserts one row more. Django
+	// ignores the table; sessions Django itself logs in are not in it.
+	// The native layout has its user_id column and ignores this.
+	UserIndex bool
 
 	// CleanupInterval, if positive, starts a background janitor that calls
 	// ClearExpired at this interval until Close. Default: no janitor.
@@ -132,6 +139,9 @@ type Store struct {
 	queries queries
 	// locks is the lease table of TryLock and Unlock (see lock.go).
 	locks       table
+	userIndex   bool             // Config.UserIndex in Django mode
+	userIdx     table            // the index table
+	uiq         userIndexQueries // its statements
 	lockQueries lockQueries
 	batch       int
 	create      bool
@@ -174,11 +184,12 @@ func (st *statements) close() {
 
 // Interface checks.
 var (
-	_ sessionkit.Store             = (*Store)(nil)
-	_ sessionkit.ExpiredClearer    = (*Store)(nil)
-	_ sessionkit.UserSessionLister = (*Store)(nil)
-	_ sessionkit.Swapper           = (*Store)(nil)
-	_ sessionkit.Locker            = (*Store)(nil)
+	_ sessionkit.Store              = (*Store)(nil)
+	_ sessionkit.ExpiredClearer     = (*Store)(nil)
+	_ sessionkit.UserSessionLister  = (*Store)(nil)
+	_ sessionkit.UserSessionDeleter = (*Store)(nil)
+	_ sessionkit.Swapper            = (*Store)(nil)
+	_ sessionkit.Locker             = (*Store)(nil)
 )
 
 // New returns a Store that keeps sessions in db. The caller keeps ownership
@@ -238,6 +249,11 @@ func New(db *sql.DB, cfg Config) (*Store, error) {
 	}
 	s.queries = d.buildQueries(t, s.layout)
 	s.locks = lockTable(t)
+	if s.django && cfg.UserIndex {
+		s.userIndex = true
+		s.userIdx = userTable(t)
+		s.uiq = d.buildUserIndexQueries(t, s.userIdx, s.layout)
+	}
 	s.lockQueries = d.buildLockQueries(s.locks)
 	if cfg.CleanupInterval > 0 {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -412,6 +428,14 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 // Create inserts rec under key. If a row with that key exists, expired or
 // not, it returns an error wrapping sessionkit.ErrKeyExists.
 func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
+	k, err := s.insert(ctx, key, rec)
+	if err == nil {
+		err = s.indexUser(ctx, "create session", key, rec)
+	}
+	return k, err
+}
+
+func (s *Store) insert(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
 	if !sessionkit.ValidKey(key) {
 		return "", invalidKey("create")
 	}
@@ -446,6 +470,14 @@ func (s *Store) Create(ctx context.Context, key string, rec sessionkit.Record) (
 // a concurrent logout or by ClearExpired) it returns an error wrapping
 // sessionkit.ErrNotFound and does not recreate it.
 func (s *Store) Update(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
+	k, err := s.update(ctx, key, rec)
+	if err == nil {
+		err = s.indexUser(ctx, "update session", key, rec)
+	}
+	return k, err
+}
+
+func (s *Store) update(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
 	if !sessionkit.ValidKey(key) {
 		return "", invalidKey("update")
 	}
@@ -540,6 +572,9 @@ func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 			return total, err
 		}
 		if n < int64(s.batch) {
+			if err := s.pruneUserIndex(ctx); err != nil {
+				return total, err
+			}
 			return total, s.pruneLocks(ctx)
 		}
 	}
@@ -561,12 +596,15 @@ func (s *Store) clearBatch(ctx context.Context, st *statements, now any) (int64,
 }
 
 // errNoUserColumn is returned by the per-user methods in Django mode.
-var errNoUserColumn = fmt.Errorf("sqlstore: Django's session table has no user column; use the native layout to list sessions by user: %w", errors.ErrUnsupported)
+var errNoUserColumn = fmt.Errorf("sqlstore: Django's session table has no user column; set Config.UserIndex for an index table next to it, or use the native layout: %w", errors.ErrUnsupported)
 
 // UserSessions lists the live sessions whose Record.UserID is userID,
 // soonest expiry first. In Django mode it returns an error wrapping
 // errors.ErrUnsupported: Django's table does not record users.
 func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.SessionInfo, error) {
+	if s.djangoIndex() {
+		return s.djangoUserSessions(ctx, userID)
+	}
 	if s.django {
 		return nil, errNoUserColumn
 	}
@@ -589,7 +627,7 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.S
 			info sessionkit.SessionInfo
 			exp  = expiryScanner{dialect: s.dialect, loc: s.loc}
 		)
-		if err := rows.Scan(&info.ID, &exp); err != nil {
+		if err := rows.Scan(&info.ID, &exp, &info.Data); err != nil {
 			return nil, fmt.Errorf("sqlstore: list user sessions: %w", err)
 		}
 		info.Expiry = exp.t
@@ -605,6 +643,9 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.S
 // under keepKey ("" keeps none), expired or not, and reports how many it
 // removed. In Django mode it returns an error wrapping errors.ErrUnsupported.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepKey string) (int64, error) {
+	if s.djangoIndex() {
+		return s.djangoDeleteUserSessions(ctx, userID, keepKey)
+	}
 	if s.django {
 		return 0, errNoUserColumn
 	}
@@ -629,6 +670,35 @@ func (s *Store) DeleteUserSessions(ctx context.Context, userID, keepKey string) 
 		return 0, fmt.Errorf("sqlstore: delete user sessions: %w", err)
 	}
 	return n, nil
+}
+
+// DeleteUserSession deletes the session of userID whose KeyHash is id (the
+// native layout's key column) and reports whether there was one. In Django
+// mode it returns an error wrapping errors.ErrUnsupported.
+func (s *Store) DeleteUserSession(ctx context.Context, userID, id string) (bool, error) {
+	if s.djangoIndex() {
+		return s.djangoDeleteUserSession(ctx, userID, id)
+	}
+	if s.django {
+		return false, errNoUserColumn
+	}
+	if userID == "" || id == "" {
+		return false, nil
+	}
+	tctx, cancel := s.bound(ctx)
+	defer cancel()
+	if _, err := s.statements(tctx); err != nil {
+		return false, s.fail(ctx, tctx, "", err)
+	}
+	res, err := s.db.ExecContext(tctx, s.queries.deleteUserOne, userID, id)
+	if err != nil {
+		return false, s.fail(ctx, tctx, "delete a user session", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("sqlstore: delete a user session: %w", err)
+	}
+	return n > 0, nil
 }
 
 // Migrate creates the table and its indexes if they do not exist; running
@@ -656,6 +726,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	// The lease table of TryLock comes with the session table in both
 	// layouts: Django ignores a table it has no model for.
 	ddl := append(s.dialect.ddl(s.table, s.django), s.dialect.lockDDL(s.locks))
+	if s.djangoIndex() {
+		ddl = append(ddl, s.uiq.ddl...)
+	}
 	wrap := func(err error) error {
 		return fmt.Errorf("sqlstore: create table %s: %w", s.dialect.qualified(s.table), err)
 	}

@@ -23,6 +23,14 @@ import (
 // clientFoundRows: a swap that writes what is already stored changes
 // nothing and still succeeds.
 func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit.Record) (string, error) {
+	k, err := s.swap(ctx, key, old, rec)
+	if err == nil {
+		err = s.indexUser(ctx, "swap session", key, rec)
+	}
+	return k, err
+}
+
+func (s *Store) swap(ctx context.Context, key string, old []byte, rec sessionkit.Record) (string, error) {
 	if !sessionkit.ValidKey(key) {
 		return "", invalidKey("swap")
 	}
