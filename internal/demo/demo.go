@@ -125,8 +125,8 @@ type Server struct {
 
 	metrics       *Metrics
 	healthTimeout time.Duration
-	auth     *auth.Auth
-	accounts bool // the login form shows the demo accounts
+	auth          *auth.Auth
+	accounts      bool // the login form shows the demo accounts
 }
 
 // New returns the playground for cfg.
