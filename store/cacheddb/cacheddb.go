@@ -118,10 +118,11 @@ type Store struct {
 
 	readLog, writeLog throttle
 
-	// held are the sessions this process holds locked (TryLock), until
-	// when: their Load reads the database, so that an exclusive request
-	// never computes on a cache entry that a concurrent save's late cache
-	// write made stale.
+	// held are the sessions whose Load reads the database, until when:
+	// those this process holds locked (TryLock), so that an exclusive
+	// request never computes on a cache entry that a concurrent save's late
+	// cache write made stale, and those whose Swap just conflicted, so that
+	// the merge's reload is the database's latest.
 	heldMu sync.Mutex
 	held   map[string]time.Time
 

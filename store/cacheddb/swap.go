@@ -71,8 +71,10 @@ func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit
 	case errors.Is(err, sessionkit.ErrConflict):
 		// The caller will read the session again: from the database, not
 		// from an entry that a concurrent save's late cache write may
-		// have left older than the database.
+		// have left older than the database, nor one that a concurrent
+		// read puts back from an older read of the database.
 		s.dropEntry(ctx, ck)
+		s.readDatabase(ctx, key, conflictReads)
 		return "", err
 	case errors.Is(err, sessionkit.ErrNotFound):
 		if ferr := s.writeCache(ctx, "tombstone", ck, s.tombstone(stamp), s.tombTTL, true); ferr != nil {
@@ -87,6 +89,11 @@ func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit
 	}
 	return k, nil
 }
+
+// conflictReads is how long, after a Swap conflict, this process reads the
+// session from the database: long enough for the merges that are racing
+// to settle without reading the cache.
+const conflictReads = time.Second
 
 // dropEntry deletes a cache entry that may be older than the database. A
 // delete can never make anything staler, and one that fails harms nothing
@@ -208,14 +215,23 @@ func (s *Store) TryLock(ctx context.Context, key, token string, ttl time.Duratio
 		}
 	}
 	if got {
-		s.heldMu.Lock()
-		if s.held == nil {
-			s.held = make(map[string]time.Time)
-		}
-		s.held[key] = s.clock(ctx).Add(ttl)
-		s.heldMu.Unlock()
+		s.readDatabase(ctx, key, ttl)
 	}
 	return got, err
+}
+
+// readDatabase makes this process's Loads of key read the database for d
+// (see holds).
+func (s *Store) readDatabase(ctx context.Context, key string, d time.Duration) {
+	until := s.clock(ctx).Add(d)
+	s.heldMu.Lock()
+	defer s.heldMu.Unlock()
+	if s.held == nil {
+		s.held = make(map[string]time.Time)
+	}
+	if until.After(s.held[key]) {
+		s.held[key] = until
+	}
 }
 
 // holds reports whether this process holds key's lock, whose holder must
