@@ -408,7 +408,11 @@ func (s *Store) UserSessions(ctx context.Context, userID string) ([]sessionkit.S
 	if !ok {
 		return nil, fmt.Errorf("cacheddb: the database store %T cannot list sessions by user: %w", s.db, errors.ErrUnsupported)
 	}
-	return l.UserSessions(ctx, userID)
+	infos, err := l.UserSessions(ctx, userID)
+	for i := range infos { // each session's data as Load returns it
+		infos[i].Data = s.fromDB(ctx, sessionkit.Record{Data: infos[i].Data}).Data
+	}
+	return infos, err
 }
 
 // DeleteUserSessions implements sessionkit.UserSessionLister when the

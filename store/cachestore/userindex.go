@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/sessionkit/sessionkit"
 )
@@ -65,7 +66,19 @@ func (s *Store) memberID(member string) string {
 
 // indexUser records the session stored under key in its user's index.
 func (s *Store) indexUser(ctx context.Context, op, key string, rec sessionkit.Record) error {
-	if s.index == nil || rec.UserID == "" {
+	if s.index == nil {
+		return nil
+	}
+	if s.django {
+		// Django's entries do not record the user: the owner is kept
+		// beside each one, so that a listing can tell a session that
+		// changed hands (or logged out) from one that did not.
+		ttl := max(rec.Expiry.Sub(s.clock(ctx)), time.Millisecond)
+		if err := s.c.Set(ctx, s.ownerKey(key), []byte(rec.UserID), ttl); err != nil {
+			return fmt.Errorf("cachestore: %s: the session is saved but not its owner for the per-user index: %w", op, err)
+		}
+	}
+	if rec.UserID == "" {
 		return nil
 	}
 	if err := s.index.IndexAdd(ctx, s.UserIndexKey(rec.UserID), s.member(key), rec.Expiry.UnixMilli(), s.clock(ctx).UnixMilli()); err != nil {
@@ -74,12 +87,21 @@ func (s *Store) indexUser(ctx context.Context, op, key string, rec sessionkit.Re
 	return nil
 }
 
+// ownerKey is the cache key of the user a Django-mode session belongs to,
+// for the per-user index.
+func (s *Store) ownerKey(key string) string {
+	return sessionkit.PrefixedKeyHash(s.prefix+"owner:", key)
+}
+
 func (s *Store) noIndex(op string) error {
 	if !s.indexOn {
 		return fmt.Errorf("cachestore: %s: the store keeps no per-user index; set Config.UserIndex (on Redis): %w", op, errors.ErrUnsupported)
 	}
 	return fmt.Errorf("cachestore: %s: the cache %T cannot keep a per-user index (it is not a cachestore.UserIndex; memcached cannot): %w", op, s.c, errors.ErrUnsupported)
 }
+
+// errNoEntry marks an index member whose entry is gone.
+var errNoEntry = errors.New("no entry")
 
 // indexed is a live session of a user's index.
 type indexed struct {
@@ -99,16 +121,21 @@ func (s *Store) userEntries(ctx context.Context, op, userID string) ([]indexed, 
 	}
 	set := s.UserIndexKey(userID)
 	now := s.clock(ctx)
-	members, _, err := s.index.IndexMembers(ctx, set, now.UnixMilli())
+	members, scores, err := s.index.IndexMembers(ctx, set, now.UnixMilli())
 	if err != nil {
 		return nil, fmt.Errorf("cachestore: %s: %w", op, err)
 	}
 	if len(members) == 0 {
 		return nil, nil
 	}
-	keys := make([]string, len(members))
+	keys := make([]string, len(members), 2*len(members))
 	for i, m := range members {
 		keys[i] = s.prefix + m
+	}
+	if s.django {
+		for _, m := range members {
+			keys = append(keys, s.ownerKey(m))
+		}
 	}
 	values, err := s.index.GetMulti(ctx, keys)
 	if err != nil {
@@ -116,8 +143,19 @@ func (s *Store) userEntries(ctx context.Context, op, userID string) ([]indexed, 
 	}
 	var live []indexed
 	var stale []string
-	for i, v := range values {
-		rec, err := decode(v)
+	for i := range members {
+		v := values[i]
+		var rec sessionkit.Record
+		err := errNoEntry
+		if v != nil {
+			rec, err = s.record(ctx, got{v: v})
+		}
+		if s.django && err == nil {
+			// Django's entries hold neither the user nor the expiry: the
+			// owner is kept beside the entry, and the index's score is the
+			// expiry of the save it recorded.
+			rec.UserID, rec.Expiry = string(values[len(members)+i]), time.UnixMilli(scores[i])
+		}
 		if v == nil || err != nil || rec.UserID != userID || !rec.Expiry.After(now) {
 			stale = append(stale, members[i]) // gone, evicted, or another user's now
 			continue
