@@ -393,6 +393,18 @@ func (m *Manager) decode(b []byte) (*pyjson.Object, error) {
 // only keeps one request from waiting behind a flood of others.
 const maxMergeAttempts = 64
 
+// pause waits a random time below (attempt+1) × 500µs, at most 10 ms.
+func pause(ctx context.Context, attempt int) error {
+	t := time.NewTimer(rand.N(min(time.Duration(attempt+1)*500*time.Microsecond, 10*time.Millisecond)))
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
 // update writes rec over the session's stored record. With a Swapper it
 // merges: when another request saved the session since this one read it,
 // this request's changes (the keys it set or deleted, a Clear) are applied
@@ -408,7 +420,7 @@ func (m *Manager) update(ctx context.Context, s *Session, rec Record, now time.T
 		return key, err
 	}
 	conflicted := false
-	for range maxMergeAttempts {
+	for attempt := range maxMergeAttempts {
 		if s.base != nil {
 			if conflicted {
 				m.observe(ctx, OpRetry, time.Time{}, nil)
@@ -423,6 +435,12 @@ func (m *Manager) update(ctx context.Context, s *Session, rec Record, now time.T
 			}
 			conflicted = true
 			m.observe(ctx, OpConflict, time.Time{}, nil)
+			// Requests racing on one session would otherwise retry in step
+			// and conflict again: a short, growing, random pause lets one
+			// through at a time.
+			if err := pause(ctx, attempt); err != nil {
+				return "", err
+			}
 		}
 		latest, err := m.storeLoad(ctx, s.key)
 		if err != nil {

@@ -151,12 +151,17 @@ EOF
 	echo "| server | store | workload | round | requests/s | p50 (ms) | p99 (ms) | errors |"
 	echo "|---|---|---|---:|---:|---:|---:|---:|"
 	for round in $(seq 1 "$ROUNDS"); do
-		for server in sessionkit scs; do
-			if [ "$server" = sessionkit ]; then
-				label="db engine: database/sql + pgx"
+		for server in sessionkit sessionkit-lww scs; do
+			if [ "$server" != scs ]; then
+				label="db engine: database/sql + pgx, merged saves"
+				lww=false
+				if [ "$server" = sessionkit-lww ]; then
+					label="db engine: database/sql + pgx, last write wins"
+					lww=true
+				fi
 				port=18091
-				start sessionkit env -u SESSION_ENGINE -u DATABASE_URL SECRET_KEY=load-test-secret-key \
-					SESSION_ENGINE=db DATABASE_URL="$PG_URL" "$work/sessionkit" serve --addr "127.0.0.1:$port" || exit 1
+				start sessionkit env -u SESSION_ENGINE -u DATABASE_URL SECRET_KEY=load-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz \
+					SESSION_ENGINE=db DATABASE_URL="$PG_URL" SESSIONKIT_LAST_WRITE_WINS=$lww "$work/sessionkit" serve --addr "127.0.0.1:$port" || exit 1
 			else
 				label="pgxstore: pgxpool"
 				port=18092

@@ -126,6 +126,10 @@ type Settings struct {
 	// session key instead of the cookie ("X-Session-Token", or
 	// "Authorization" for Bearer tokens). Default "": the cookie.
 	Header string
+	// LastWriteWins is SESSIONKIT_LAST_WRITE_WINS: a save replaces the
+	// stored session, as in Django (Manager.LastWriteWins). Default false:
+	// concurrent saves merge.
+	LastWriteWins bool
 	// Lock is SESSIONKIT_LOCK: every request holds its session exclusively
 	// (Manager.Exclusive). Default false: concurrent saves merge.
 	Lock bool
@@ -324,6 +328,8 @@ var settings = []setting{
 			s.Header = v
 			return nil
 		}},
+	{env: "SESSIONKIT_LAST_WRITE_WINS", flag: "last-write-wins", def: "false", isBool: true, usage: "a save replaces the stored session, as in Django, instead of merging with concurrent saves",
+		apply: func(s *Settings, v string) (err error) { s.LastWriteWins, err = parseBool(v); return err }},
 	{env: "SESSIONKIT_LOCK", flag: "lock", def: "false", isBool: true, usage: "one request at a time per session (for read-modify-write of one key)",
 		apply: func(s *Settings, v string) (err error) { s.Lock, err = parseBool(v); return err }},
 	{env: "SESSIONKIT_MAX_SIZE", flag: "max-size", def: "0", usage: "refuse to save sessions larger than this many bytes, encoded (0: 512 KiB)",
