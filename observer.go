@@ -6,7 +6,10 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"log/slog"
+	"reflect"
+	"strings"
 	"time"
 )
 
@@ -73,6 +76,38 @@ type Observation struct {
 	// Err is the error the store returned, if any; see Op for the errors
 	// that are not failures.
 	Err error
+}
+
+// Failed reports whether the observed call failed. An unknown key (load),
+// a key collision (create) and a lost race (save) are outcomes, not
+// failures.
+func (o Observation) Failed() bool {
+	switch {
+	case o.Err == nil:
+		return false
+	case o.Op == OpLoad && errors.Is(o.Err, ErrNotFound),
+		o.Op == OpCreate && errors.Is(o.Err, ErrKeyExists),
+		o.Op == OpSave && errors.Is(o.Err, ErrConflict):
+		return false
+	}
+	return true
+}
+
+// StoreName names a store by the package of its type, for a metric label:
+// "sqlstore" for a *sqlstore.Store, "cacheddb" for a *cacheddb.Store;
+// "none" for nil.
+func StoreName(store Store) string {
+	t := reflect.TypeOf(store)
+	if t == nil {
+		return "none"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if p := t.PkgPath(); p != "" {
+		return p[strings.LastIndexByte(p, '/')+1:]
+	}
+	return t.String()
 }
 
 // Observer receives an Observation for every store call the Manager

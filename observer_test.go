@@ -272,3 +272,25 @@ func TestTimeoutAndTooLargeEventsHideTheKey(t *testing.T) {
 		t.Errorf("%d lines name the session by LogKeyHash, want 3 (created, too large, timed out):\n%s", n, out)
 	}
 }
+
+func TestObservationFailed(t *testing.T) {
+	down := errors.New("connection refused")
+	for _, tc := range []struct {
+		o    sessionkit.Observation
+		want bool
+	}{
+		{sessionkit.Observation{Op: sessionkit.OpLoad}, false},
+		{sessionkit.Observation{Op: sessionkit.OpLoad, Err: sessionkit.ErrNotFound}, false},
+		{sessionkit.Observation{Op: sessionkit.OpCreate, Err: sessionkit.ErrKeyExists}, false},
+		{sessionkit.Observation{Op: sessionkit.OpSave, Err: sessionkit.ErrConflict}, false},
+		{sessionkit.Observation{Op: sessionkit.OpSave, Err: sessionkit.ErrNotFound}, true},
+		{sessionkit.Observation{Op: sessionkit.OpLoad, Err: down}, true},
+	} {
+		if got := tc.o.Failed(); got != tc.want {
+			t.Errorf("%v with %v: Failed = %v, want %v", tc.o.Op, tc.o.Err, got, tc.want)
+		}
+	}
+	if n := sessionkit.StoreName(nil); n != "none" {
+		t.Errorf("StoreName(nil) = %q", n)
+	}
+}

@@ -547,6 +547,18 @@ func expiryValue(d *pyjson.Object) (secs int64, at time.Time, isDate, ok bool) {
 	}
 }
 
+// ExpiryAgeOf returns the age a session's data sets for itself — a
+// positive number of seconds in ExpiryKey, as SetExpiry stores it — and
+// whether it sets one. Stores whose entries carry no expiry of their own
+// (Django's cache entries) read it.
+func ExpiryAgeOf(data *pyjson.Object) (time.Duration, bool) {
+	secs, _, isDate, ok := expiryValue(data)
+	if !ok || isDate || secs <= 0 {
+		return 0, false
+	}
+	return time.Duration(secs) * time.Second, true
+}
+
 // checkExpiry reports whether v can be stored under ExpiryKey: nil, a
 // whole number of seconds or an ISO-8601 date, at most MaxExpiry from now.
 func checkExpiry(v any, now time.Time) error {

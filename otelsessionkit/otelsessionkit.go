@@ -30,7 +30,6 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"strings"
 	"sync"
 
 	"go.opentelemetry.io/otel"
@@ -105,7 +104,7 @@ func (o *Observer) Observe(ctx context.Context, ob sessionkit.Observation) {
 		attrs := o.attrsFor(ob.Store, ob.Op, "")
 		o.ops.Add(ctx, 1, attrs)
 		o.duration.Record(ctx, ob.Duration.Seconds(), attrs)
-		if failed(ob) {
+		if ob.Failed() {
 			o.errs.Add(ctx, 1, attrs)
 		}
 	case sessionkit.OpConflict:
@@ -120,21 +119,6 @@ func (o *Observer) Observe(ctx context.Context, ob sessionkit.Observation) {
 		o.lockWaits.Add(ctx, 1, o.attrsFor(ob.Store, 0, outcome))
 		o.lockDuration.Record(ctx, ob.Duration.Seconds(), o.attrsFor(ob.Store, 0, ""))
 	}
-}
-
-// failed reports whether an observation is a failure of the store: an
-// unknown key (load), a key collision (create) and a lost race (save) are
-// not.
-func failed(ob sessionkit.Observation) bool {
-	switch {
-	case ob.Err == nil:
-		return false
-	case ob.Op == sessionkit.OpLoad && errors.Is(ob.Err, sessionkit.ErrNotFound),
-		ob.Op == sessionkit.OpCreate && errors.Is(ob.Err, sessionkit.ErrKeyExists),
-		ob.Op == sessionkit.OpSave && errors.Is(ob.Err, sessionkit.ErrConflict):
-		return false
-	}
-	return true
 }
 
 type attrKey struct {
@@ -165,21 +149,6 @@ func (o *Observer) engineOf(store sessionkit.Store) string {
 	if o.engine != "" {
 		return o.engine
 	}
-	return EngineName(store)
+	return sessionkit.StoreName(store)
 }
 
-// EngineName names a store by the package of its type: "sqlstore" for a
-// *sqlstore.Store, "cacheddb" for a *cacheddb.Store; "none" for nil.
-func EngineName(store sessionkit.Store) string {
-	t := reflect.TypeOf(store)
-	if t == nil {
-		return "none"
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if p := t.PkgPath(); p != "" {
-		return p[strings.LastIndexByte(p, '/')+1:]
-	}
-	return t.String()
-}

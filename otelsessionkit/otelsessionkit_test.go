@@ -147,8 +147,8 @@ func TestMetricsErrorsAndEngineName(t *testing.T) {
 	if n := got["sessionkit.store.errors"]["engine=primary,op=load"]; n != 1 {
 		t.Fatalf("errors{engine=primary,op=load} = %d, want 1 (all: %v)", n, got)
 	}
-	if n := otelsessionkit.EngineName(memstore.New(0)); n != "memstore" {
-		t.Fatalf("EngineName(*memstore.Store) = %q", n)
+	if n := sessionkit.StoreName(memstore.New(0)); n != "memstore" {
+		t.Fatalf("StoreName(*memstore.Store) = %q", n)
 	}
 }
 

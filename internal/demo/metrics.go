@@ -2,11 +2,9 @@ package demo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -62,7 +60,7 @@ func (m *Metrics) Observe(_ context.Context, o sessionkit.Observation) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.engine == "" {
-		m.engine = engineName(o.Store)
+		m.engine = sessionkit.StoreName(o.Store)
 	}
 	switch o.Op {
 	case sessionkit.OpConflict:
@@ -85,7 +83,7 @@ func (m *Metrics) Observe(_ context.Context, o sessionkit.Observation) {
 		return
 	}
 	st.calls++
-	if failed(o) {
+	if o.Failed() {
 		st.errors++
 	}
 	secs := o.Duration.Seconds()
@@ -95,34 +93,7 @@ func (m *Metrics) Observe(_ context.Context, o sessionkit.Observation) {
 	}
 }
 
-// failed reports whether an observation is a failure of the store: an
-// unknown key, a key collision and a lost race are not.
-func failed(o sessionkit.Observation) bool {
-	switch {
-	case o.Err == nil:
-		return false
-	case o.Op == sessionkit.OpLoad && errors.Is(o.Err, sessionkit.ErrNotFound),
-		o.Op == sessionkit.OpCreate && errors.Is(o.Err, sessionkit.ErrKeyExists),
-		o.Op == sessionkit.OpSave && errors.Is(o.Err, sessionkit.ErrConflict):
-		return false
-	}
-	return true
-}
 
-// engineName names a store by its type's package: "sqlstore", "memstore".
-func engineName(store sessionkit.Store) string {
-	t := reflect.TypeOf(store)
-	if t == nil {
-		return "none"
-	}
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	if p := t.PkgPath(); p != "" {
-		return p[strings.LastIndexByte(p, '/')+1:]
-	}
-	return t.String()
-}
 
 // ServeHTTP writes the metrics in Prometheus' text exposition format.
 func (m *Metrics) ServeHTTP(w http.ResponseWriter, _ *http.Request) {

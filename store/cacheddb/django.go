@@ -104,16 +104,8 @@ func (s *Store) djangoExpiry(ctx context.Context, ttl time.Duration, o *pyjson.O
 	if ttl > 0 {
 		return now.Add(ttl)
 	}
-	var secs int64
-	v, _ := o.Get(sessionkit.ExpiryKey)
-	switch n := v.(type) {
-	case int64:
-		secs = n
-	case float64:
-		secs = int64(n)
-	}
-	if secs > 0 && secs <= int64(sessionkit.MaxExpiry/time.Second) {
-		return now.Add(time.Duration(secs) * time.Second)
+	if age, ok := sessionkit.ExpiryAgeOf(o); ok {
+		return now.Add(age)
 	}
 	return now.Add(s.maxAge)
 }

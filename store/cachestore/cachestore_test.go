@@ -341,3 +341,28 @@ func TestCacheDownIsAClearError(t *testing.T) {
 		t.Fatalf("Load after the cache came back: %v", err)
 	}
 }
+
+// TestDjangoEntryExpiryWithoutTTL: memcached cannot report an entry's TTL,
+// so a Django-mode record's expiry comes from the session's own
+// _session_expiry (seconds), else MaxAge.
+func TestDjangoEntryExpiryWithoutTTL(t *testing.T) {
+	now := time.Now().Truncate(time.Second)
+	s := cachestore.New(openMemcacheFlags(t, memcache.FlagPickle), cachestore.Config{
+		Prefix: uniquePrefix(t), Django: true, MaxAge: time.Hour, Now: func() time.Time { return now }})
+	ctx := context.Background()
+	for data, want := range map[string]time.Duration{
+		`{"_session_expiry":60,"a":1}`: time.Minute,
+		`{"a":1}`:                       time.Hour,
+		`{"_session_expiry":0}`:         time.Hour, // at browser close: the cookie age
+	} {
+		key := sessionkit.NewKey()
+		if _, err := s.Create(ctx, key, sessionkit.Record{Data: []byte(data), Expiry: now.Add(want)}); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Delete(ctx, key) })
+		rec, err := s.Load(ctx, key)
+		if err != nil || !rec.Expiry.Equal(now.Add(want)) {
+			t.Errorf("%s: Load = %v, %v; want Expiry now+%v", data, rec.Expiry, err, want)
+		}
+	}
+}

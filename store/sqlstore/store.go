@@ -466,6 +466,18 @@ func (s *Store) insert(ctx context.Context, key string, rec sessionkit.Record) (
 	return key, nil
 }
 
+// updateArgs returns the arguments of an UPDATE of rec, in the order
+// (data, expiry[, user], key), and the stored key on its own.
+func (s *Store) updateArgs(key string, rec sessionkit.Record) (args []any, stored any, err error) {
+	if args, err = s.args(key, rec); err != nil {
+		return nil, nil, err
+	}
+	stored = args[0]
+	copy(args, args[1:])
+	args[len(args)-1] = stored
+	return args, stored, nil
+}
+
 // Update replaces the row stored under key. If the row is gone (deleted by
 // a concurrent logout or by ClearExpired) it returns an error wrapping
 // sessionkit.ErrNotFound and does not recreate it.
@@ -481,7 +493,7 @@ func (s *Store) update(ctx context.Context, key string, rec sessionkit.Record) (
 	if !sessionkit.ValidKey(key) {
 		return "", invalidKey("update")
 	}
-	args, err := s.args(key, rec)
+	args, stored, err := s.updateArgs(key, rec)
 	if err != nil {
 		return "", err
 	}
@@ -491,9 +503,6 @@ func (s *Store) update(ctx context.Context, key string, rec sessionkit.Record) (
 	if err != nil {
 		return "", s.fail(ctx, tctx, "", err)
 	}
-	stored := args[0]
-	copy(args, args[1:])
-	args[len(args)-1] = stored
 	res, err := st.update.ExecContext(tctx, args...)
 	if err != nil {
 		return "", s.fail(ctx, tctx, "update session", err)

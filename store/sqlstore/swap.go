@@ -34,7 +34,7 @@ func (s *Store) swap(ctx context.Context, key string, old []byte, rec sessionkit
 	if !sessionkit.ValidKey(key) {
 		return "", invalidKey("swap")
 	}
-	args, err := s.args(key, rec)
+	args, stored, err := s.updateArgs(key, rec)
 	if err != nil {
 		return "", err
 	}
@@ -44,11 +44,7 @@ func (s *Store) swap(ctx context.Context, key string, old []byte, rec sessionkit
 	if err != nil {
 		return "", s.fail(ctx, tctx, "", err)
 	}
-	// (data, expiry[, user], key, old data)
-	stored := args[0]
-	copy(args, args[1:])
-	args[len(args)-1] = stored
-	args = append(args, s.dataArg(old))
+	args = append(args, s.dataArg(old)) // (data, expiry[, user], key, old data)
 	res, err := st.swap.ExecContext(tctx, args...)
 	if err != nil {
 		return "", s.fail(ctx, tctx, "swap session", err)
