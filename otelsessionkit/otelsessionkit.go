@@ -151,4 +151,3 @@ func (o *Observer) engineOf(store sessionkit.Store) string {
 	}
 	return sessionkit.StoreName(store)
 }
-

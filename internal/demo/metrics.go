@@ -93,8 +93,6 @@ func (m *Metrics) Observe(_ context.Context, o sessionkit.Observation) {
 	}
 }
 
-
-
 // ServeHTTP writes the metrics in Prometheus' text exposition format.
 func (m *Metrics) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")

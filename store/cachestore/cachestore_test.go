@@ -352,8 +352,8 @@ func TestDjangoEntryExpiryWithoutTTL(t *testing.T) {
 	ctx := context.Background()
 	for data, want := range map[string]time.Duration{
 		`{"_session_expiry":60,"a":1}`: time.Minute,
-		`{"a":1}`:                       time.Hour,
-		`{"_session_expiry":0}`:         time.Hour, // at browser close: the cookie age
+		`{"a":1}`:                      time.Hour,
+		`{"_session_expiry":0}`:        time.Hour, // at browser close: the cookie age
 	} {
 		key := sessionkit.NewKey()
 		if _, err := s.Create(ctx, key, sessionkit.Record{Data: []byte(data), Expiry: now.Add(want)}); err != nil {
