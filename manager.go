@@ -1,6 +1,7 @@
 package sessionkit
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -91,6 +92,8 @@ type Manager struct {
 	// to other keys are lost. By default a save applies only this
 	// request's changes to the latest stored version (see Swapper).
 	LastWriteWins bool
+
+	turns turns // saves of one session taking turns (see update)
 
 	// Exclusive makes Middleware behave as ExclusiveMiddleware on every
 	// route: one request at a time per session. The Store must be a Locker.
@@ -419,6 +422,19 @@ func (m *Manager) update(ctx context.Context, s *Session, rec Record, now time.T
 		}
 		return key, err
 	}
+	// Take this session's turn among the saves of this process, and start
+	// from what the previous one stored if it is newer than what this
+	// request read (or, rarely, older: the swap then fails and merges).
+	var stored []byte
+	var err error
+	if t := m.turns.take(s.key); t != nil {
+		defer func() { m.turns.give(s.key, t, stored) }()
+		if t.last != nil && !bytes.Equal(t.last, s.base) {
+			if rec, err = m.rebase(s, t.last, now); err != nil {
+				return "", err
+			}
+		}
+	}
 	conflicted := false
 	for attempt := range maxMergeAttempts {
 		if s.base != nil {
@@ -428,6 +444,7 @@ func (m *Manager) update(ctx context.Context, s *Session, rec Record, now time.T
 			key, err := m.storeSwap(ctx, sw, s.key, s.base, rec)
 			if err == nil {
 				s.base, s.changed, s.cleared = rec.Data, nil, false
+				stored = rec.Data
 				return key, nil
 			}
 			if !errors.Is(err, ErrConflict) {
@@ -435,32 +452,44 @@ func (m *Manager) update(ctx context.Context, s *Session, rec Record, now time.T
 			}
 			conflicted = true
 			m.observe(ctx, OpConflict, time.Time{}, nil)
-			// Requests racing on one session would otherwise retry in step
-			// and conflict again: a short, growing, random pause lets one
-			// through at a time.
+			// Requests racing on one session from other processes (or past
+			// their turn) would otherwise retry in step and conflict again:
+			// a short, growing, random pause lets one through at a time.
 			if err := pause(ctx, attempt); err != nil {
 				return "", err
+			}
+			if ce, ok := errors.AsType[*ConflictError](err); ok {
+				if rec, err = m.rebase(s, ce.Current.Data, now); err != nil {
+					return "", err
+				}
+				continue
 			}
 		}
 		latest, err := m.storeLoad(ctx, s.key)
 		if err != nil {
 			return "", err
 		}
-		data, err := m.decode(latest.Data)
-		if err != nil {
-			return "", err
-		}
-		if created := popUnix(data, createdKey); s.created == 0 {
-			s.created = created
-		}
-		popUnix(data, activeKey)
-		popMeta(data)
-		s.data, s.base = s.mergeInto(data), latest.Data
-		if rec, err = m.record(s, now); err != nil {
+		if rec, err = m.rebase(s, latest.Data, now); err != nil {
 			return "", err
 		}
 	}
 	return "", fmt.Errorf("%w: %d concurrent saves in a row changed it first; try again", ErrConflict, maxMergeAttempts)
+}
+
+// rebase applies the session's changes to stored, the data stored now,
+// and returns the record to swap in for it.
+func (m *Manager) rebase(s *Session, stored []byte, now time.Time) (Record, error) {
+	data, err := m.decode(stored)
+	if err != nil {
+		return Record{}, err
+	}
+	if created := popUnix(data, createdKey); s.created == 0 {
+		s.created = created
+	}
+	popUnix(data, activeKey)
+	popMeta(data)
+	s.data, s.base = s.mergeInto(data), stored
+	return m.record(s, now)
 }
 
 func (m *Manager) djangoMode() bool {

@@ -124,8 +124,21 @@ type Swapper interface {
 	// but only if the stored Data is still old, byte for byte. It returns
 	// an error wrapping ErrConflict when the record has changed since, and
 	// one wrapping ErrNotFound when it is gone (it never recreates it).
+	// The error may be a *ConflictError that carries the record stored
+	// now, when the store read it anyway: the Manager then merges into it
+	// without loading it again.
 	Swap(ctx context.Context, key string, old []byte, rec Record) (string, error)
 }
+
+// ConflictError is the ErrConflict of a Swap that also read the record
+// stored now (Current), so that the merge that follows needs no second
+// round trip to load it. errors.Is(err, ErrConflict) holds for it.
+type ConflictError struct {
+	Current Record
+}
+
+func (e *ConflictError) Error() string { return ErrConflict.Error() }
+func (e *ConflictError) Unwrap() error { return ErrConflict }
 
 // Locker is a Store that can give one request at a time a session to
 // itself (Manager.Exclusive): a lease under a token, which ends when

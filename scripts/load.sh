@@ -13,15 +13,18 @@
 #   ENGINES="db cache_redis" DURATION=30s scripts/load.sh
 #   scripts/load.sh scs                     # sessionkit against scs on PostgreSQL
 #
-# "scs" compares `sessionkit serve` (db engine on PostgreSQL) with a tiny
-# alexedwards/scs server on its pgxstore (bench/cmd/scsserve, pgxpool), on
-# the same database, in one run: CONNS (8) wrk connections share ONE
-# session, first reading it (GET /api/session: one load per request), then
-# writing it (POST /api/session: one load and one save per request; scs
-# increments a counter, sessionkit sets it to the request's number). ROUNDS
-# (2) alternates the servers so that neither always runs on a warmer or
-# quieter machine. Prints one Markdown table row per server, workload and
-# round.
+# "scs" compares sessionkit's db engine on PostgreSQL with alexedwards/scs
+# on its pgxstore (pgxpool), on the same database, in one run. Both run as
+# twin servers of the bench module with the same handlers and the same
+# http.Server (bench/cmd/skserve and bench/cmd/scsserve), so that the rows
+# compare the libraries rather than the playground's extras. CONNS (8) wrk
+# connections share ONE session, first reading it (GET /api/session: one
+# load per request), then writing it (POST /api/session: one load and one
+# save per request, incrementing a counter). sessionkit runs twice: with
+# concurrent saves merged (its default: no write lost) and with the last
+# save winning (what scs does). ROUNDS (2) alternates the servers so that
+# neither always runs on a warmer or quieter machine. Prints one Markdown
+# table row per server, workload and round.
 #
 #   scripts/load.sh incr                    # lost increments, merge vs exclusive
 #   scripts/load.sh keys                    # keys kept by 50 concurrent writers
@@ -134,11 +137,12 @@ if [ "${1:-}" = scs ]; then
 	CONNS=${CONNS:-8}
 	ROUNDS=${ROUNDS:-2}
 	answers 127.0.0.1:5432 || { log "PostgreSQL does not answer on 127.0.0.1:5432"; exit 1; }
-	log "building bench/cmd/scsserve"
-	(cd bench && go build -o "$work/scsserve" ./cmd/scsserve)
+	log "building bench/cmd/skserve and bench/cmd/scsserve"
+	(cd bench && go build -o "$work/skserve" ./cmd/skserve && go build -o "$work/scsserve" ./cmd/scsserve)
 	cat >"$work/write.lua" <<'EOF'
 -- One session shared by every connection (its cookie is given with -H):
--- POST /api/session {"counter": N}, N counting up per thread.
+-- POST /api/session, which increments the session's counter on both
+-- servers (the body, {"counter": N}, is not read).
 local n = 0
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -152,21 +156,23 @@ EOF
 	echo "|---|---|---|---:|---:|---:|---:|---:|"
 	for round in $(seq 1 "$ROUNDS"); do
 		for server in sessionkit sessionkit-lww scs; do
-			if [ "$server" != scs ]; then
-				label="db engine: database/sql + pgx, merged saves"
-				lww=false
-				if [ "$server" = sessionkit-lww ]; then
-					label="db engine: database/sql + pgx, last write wins"
-					lww=true
-				fi
+			case $server in
+			sessionkit)
+				label="db engine (database/sql + pgx), merged saves"
 				port=18091
-				start sessionkit env -u SESSION_ENGINE -u DATABASE_URL SECRET_KEY=load-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz \
-					SESSION_ENGINE=db DATABASE_URL="$PG_URL" SESSIONKIT_LAST_WRITE_WINS=$lww "$work/sessionkit" serve --addr "127.0.0.1:$port" || exit 1
-			else
-				label="pgxstore: pgxpool"
+				start skserve "$work/skserve" --addr "127.0.0.1:$port" --db "$PG_URL" || exit 1
+				;;
+			sessionkit-lww)
+				label="db engine (database/sql + pgx), last save wins"
+				port=18093
+				start skserve "$work/skserve" --addr "127.0.0.1:$port" --db "$PG_URL" --lww || exit 1
+				;;
+			scs)
+				label="pgxstore (pgxpool)"
 				port=18092
 				start scsserve "$work/scsserve" --addr "127.0.0.1:$port" --db "$PG_URL" || exit 1
-			fi
+				;;
+			esac
 			# One session for every connection: create it, keep its cookie.
 			cookie=$(curl -s -D - -o /dev/null -X POST -H 'Content-Type: application/json' -d '{"counter":0}' \
 				"http://127.0.0.1:$port/api/session" | sed -n 's/^[Ss]et-[Cc]ookie: \([^;]*\).*/\1/p' | head -1)

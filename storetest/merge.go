@@ -73,6 +73,24 @@ func runMerge(t *testing.T, newStore NewStore, opts Options) {
 			t.Error("a key no request changed was lost")
 		}
 	})
+	t.Run("ConflictCarriesStoredRecord", func(t *testing.T) {
+		st := newStore(t)
+		swapper(t, st)
+		exp := opts.now().Add(time.Hour)
+		key := create(t, st, `{"a":1}`, exp)
+		stored := mustLoad(t, st, key).Data
+		_, err := st.(sessionkit.Swapper).Swap(ctx(t), key, []byte(`{"a":0}`), sessionkit.Record{Data: []byte(`{"a":2}`), Expiry: exp})
+		if !errors.Is(err, sessionkit.ErrConflict) {
+			t.Fatalf("Swap from stale data = %v; want ErrConflict", err)
+		}
+		// A store may say what it found; then it must be what is stored.
+		if ce, ok := errors.AsType[*sessionkit.ConflictError](err); ok && string(ce.Current.Data) != string(stored) {
+			t.Errorf("the conflict carries %q; want the stored %q", ce.Current.Data, stored)
+		}
+		if got := mustLoad(t, st, key).Data; string(got) != string(stored) {
+			t.Errorf("after a conflicting Swap, Load = %q; want the stored %q", got, stored)
+		}
+	})
 	t.Run("LaterSaveWinsOneKey", func(t *testing.T) {
 		m, st := newManager(t)
 		swapper(t, st)

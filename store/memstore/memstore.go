@@ -240,7 +240,10 @@ func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit
 		return "", sessionkit.ErrNotFound
 	}
 	if !bytes.Equal(cur.Data, old) {
-		return "", sessionkit.ErrConflict
+		if !s.live(ctx, cur) {
+			return "", sessionkit.ErrNotFound
+		}
+		return "", &sessionkit.ConflictError{Current: clone(cur)}
 	}
 	s.records[key] = clone(rec)
 	return key, nil

@@ -225,10 +225,8 @@ func (d Dialect) ddl(t table, django bool) []string {
 // queries holds the SQL text of every statement the store prepares.
 type queries struct {
 	load, create, update, delete, exists, clear string
-	// swap is update with the stored data compared; swapSame (MySQL only)
-	// asks whether the stored data is a given value, to read a swap that
-	// reported no row changed.
-	swap, swapSame           string
+	// swap is update with the stored data compared.
+	swap                     string
 	userSessions, deleteUser string
 	deleteUserOne            string
 }
@@ -277,7 +275,6 @@ func (d Dialect) buildQueries(t table, l layout) queries {
 	}
 	if d == MySQL {
 		oldData = "CAST(? AS BINARY)"
-		qs.swapSame = "SELECT " + data + " = CAST(? AS BINARY) FROM " + tbl + " WHERE " + k + " = ?"
 	}
 	qs.swap = qs.update + " AND " + data + " = " + oldData
 	qs.delete = "DELETE FROM " + tbl + " WHERE " + k + " = " + p(1)

@@ -171,11 +171,11 @@ type Store struct {
 // statements are prepared once, on first use, and reused.
 type statements struct {
 	load, create, update, delete, exists, clear *sql.Stmt
-	swap, swapSame                              *sql.Stmt // swapSame: MySQL only
+	swap                                        *sql.Stmt
 }
 
 func (st *statements) close() {
-	for _, s := range []*sql.Stmt{st.load, st.create, st.update, st.delete, st.exists, st.clear, st.swap, st.swapSame} {
+	for _, s := range []*sql.Stmt{st.load, st.create, st.update, st.delete, st.exists, st.clear, st.swap} {
 		if s != nil {
 			s.Close()
 		}
@@ -324,7 +324,7 @@ func (s *Store) statements(ctx context.Context) (*statements, error) {
 	}{
 		{&st.load, q.load}, {&st.create, q.create}, {&st.update, q.update},
 		{&st.delete, q.delete}, {&st.exists, q.exists}, {&st.clear, q.clear},
-		{&st.swap, q.swap}, {&st.swapSame, q.swapSame},
+		{&st.swap, q.swap},
 	} {
 		if p.text == "" {
 			continue
@@ -403,12 +403,23 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	if err != nil {
 		return sessionkit.Record{}, s.fail(ctx, tctx, "", err)
 	}
+	rec, err := s.loadRow(ctx, tctx, st, s.storedKey(key))
+	if err != nil && !errors.Is(err, sessionkit.ErrNotFound) {
+		return sessionkit.Record{}, s.fail(ctx, tctx, "load session", err)
+	}
+	return rec, err
+}
+
+// loadRow reads the unexpired row stored under the stored key, or returns
+// sessionkit.ErrNotFound, or the driver's error unwrapped.
+func (s *Store) loadRow(ctx, tctx context.Context, st *statements, stored any) (sessionkit.Record, error) {
 	var (
 		rec sessionkit.Record
 		exp = expiryScanner{dialect: s.dialect, loc: s.loc}
 		uid sql.NullString
+		err error
 	)
-	row := st.load.QueryRowContext(tctx, s.storedKey(key), s.encodeTime(s.clock(ctx)))
+	row := st.load.QueryRowContext(tctx, stored, s.encodeTime(s.clock(ctx)))
 	if s.django {
 		err = row.Scan(&rec.Data, &exp)
 	} else {
@@ -418,7 +429,7 @@ func (s *Store) Load(ctx context.Context, key string) (sessionkit.Record, error)
 	case errors.Is(err, sql.ErrNoRows):
 		return sessionkit.Record{}, sessionkit.ErrNotFound
 	case err != nil:
-		return sessionkit.Record{}, s.fail(ctx, tctx, "load session", err)
+		return sessionkit.Record{}, err
 	}
 	rec.Expiry = exp.t
 	rec.UserID = uid.String

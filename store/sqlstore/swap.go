@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 
@@ -18,8 +17,9 @@ import (
 // sessionkit.ErrNotFound when the row is gone; it never recreates a row.
 //
 // When the UPDATE changes no row, one SELECT by key tells a conflict from
-// a deleted row. On MySQL it also compares the data, since MySQL counts
-// only the rows an UPDATE changed unless the connection sets
+// a deleted or expired row, and the conflict carries the row it read (a
+// *sessionkit.ConflictError). On MySQL it also compares the data, since
+// MySQL counts only the rows an UPDATE changed unless the connection sets
 // clientFoundRows: a swap that writes what is already stored changes
 // nothing and still succeeds.
 func (s *Store) Swap(ctx context.Context, key string, old []byte, rec sessionkit.Record) (string, error) {
@@ -56,29 +56,20 @@ func (s *Store) swap(ctx context.Context, key string, old []byte, rec sessionkit
 	if n > 0 {
 		return key, nil
 	}
-	if st.swapSame != nil {
-		var same int
-		err := st.swapSame.QueryRowContext(tctx, s.dataArg(old), stored).Scan(&same)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return "", sessionkit.ErrNotFound
-		case err != nil:
-			return "", s.fail(ctx, tctx, "swap session", err)
-		case same == 1 && bytes.Equal(old, rec.Data):
-			// The row holds old, which is also the new data: the UPDATE
-			// matched it and MySQL counted no change.
-			return key, nil
-		}
-		return "", sessionkit.ErrConflict
-	}
-	var one int
-	switch err := st.exists.QueryRowContext(tctx, stored).Scan(&one); {
-	case errors.Is(err, sql.ErrNoRows):
-		return "", sessionkit.ErrNotFound
+	// No row changed: read the row as it is now, for the Manager to merge
+	// into without loading it again.
+	cur, err := s.loadRow(ctx, tctx, st, stored)
+	switch {
+	case errors.Is(err, sessionkit.ErrNotFound):
+		return "", err
 	case err != nil:
 		return "", s.fail(ctx, tctx, "swap session", err)
+	case s.dialect == MySQL && bytes.Equal(cur.Data, old):
+		// The row holds old: the UPDATE matched it and wrote what was
+		// already there, which MySQL counts as no change.
+		return key, nil
 	}
-	return "", sessionkit.ErrConflict
+	return "", &sessionkit.ConflictError{Current: cur}
 }
 
 // dataArg is the value compared with the data column: text in Django's

@@ -58,8 +58,14 @@ func checkSwap(t *testing.T, e *env) {
 	// Stale data, and data that a case-insensitive or space-padding
 	// collation would call equal, are conflicts; the row stays.
 	for _, old := range []string{"Abc:1", "ABC:2", "abc:2", "Abc:2 ", ""} {
-		if _, err := s.Swap(ctx, key, []byte(old), rec("lost", exp)); !errors.Is(err, sessionkit.ErrConflict) {
-			t.Errorf("Swap from %q while %q is stored = %v; want ErrConflict", old, "Abc:2", err)
+		_, err := s.Swap(ctx, key, []byte(old), rec("lost", exp))
+		ce, ok := errors.AsType[*sessionkit.ConflictError](err)
+		if !ok {
+			t.Errorf("Swap from %q while %q is stored = %v; want a *sessionkit.ConflictError", old, "Abc:2", err)
+			continue
+		}
+		if string(ce.Current.Data) != "Abc:2" || !ce.Current.Expiry.Equal(exp.Truncate(time.Microsecond)) {
+			t.Errorf("the conflict carries %q expiring %v; want the stored row, %q expiring %v", ce.Current.Data, ce.Current.Expiry, "Abc:2", exp)
 		}
 	}
 	if r, _ := s.Load(ctx, key); string(r.Data) != "Abc:2" {
