@@ -395,6 +395,12 @@ var (
 // (UTC unless Config.Location says otherwise), as Django writes them.
 func (s *Store) encodeTime(t time.Time) any {
 	t = t.UTC().Truncate(time.Microsecond)
+	if !s.django {
+		// Whole seconds in the native layout: saves of a session within
+		// one second leave its indexed expiry as it was, so PostgreSQL
+		// updates the row in place (a HOT update: no new index entries).
+		t = t.Truncate(time.Second)
+	}
 	switch s.dialect {
 	case SQLite:
 		if !s.django {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -161,6 +162,15 @@ type env struct {
 	table    string
 	store    *sqlstore.Store
 	newStore func(t *testing.T, cfg sqlstore.Config) *sqlstore.Store
+}
+
+// stored is t as the store keeps it: to the microsecond in Django's layout,
+// to the second in the native one.
+func (e *env) stored(t time.Time) time.Time {
+	if e.django {
+		return t.Truncate(time.Microsecond)
+	}
+	return t.Truncate(time.Second)
 }
 
 func (e *env) dialect() sqlstore.Dialect {
