@@ -416,6 +416,9 @@ func pause(ctx context.Context, attempt int) error {
 func (m *Manager) update(ctx context.Context, s *Session, rec Record, now time.Time) (string, error) {
 	sw, ok := m.Store.(Swapper)
 	if !ok || m.LastWriteWins {
+		if t := m.turns.take(s.key, lastWriteWinsSlots); t != nil {
+			defer m.turns.give(s.key, t, nil)
+		}
 		key, err := m.storeUpdate(ctx, s.key, rec)
 		if err == nil {
 			s.base, s.changed, s.cleared = rec.Data, nil, false
@@ -427,7 +430,7 @@ func (m *Manager) update(ctx context.Context, s *Session, rec Record, now time.T
 	// request read (or, rarely, older: the swap then fails and merges).
 	var stored []byte
 	var err error
-	if t := m.turns.take(s.key); t != nil {
+	if t := m.turns.take(s.key, 1); t != nil {
 		defer func() { m.turns.give(s.key, t, stored) }()
 		if t.last != nil && !bytes.Equal(t.last, s.base) {
 			if rec, err = m.rebase(s, t.last, now); err != nil {

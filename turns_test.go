@@ -111,3 +111,70 @@ func TestSaveWithoutTurnStillMerges(t *testing.T) {
 		t.Errorf("after a save that went ahead without its turn: %v; want x and y", got.Keys())
 	}
 }
+
+// slowUpdates counts the Updates in progress and holds each until
+// release is closed.
+type slowUpdates struct {
+	*memstore.Store
+	mu       sync.Mutex
+	inFlight int
+	most     int
+	release  chan struct{}
+}
+
+func (c *slowUpdates) Update(ctx context.Context, key string, rec sessionkit.Record) (string, error) {
+	c.mu.Lock()
+	c.inFlight++
+	c.most = max(c.most, c.inFlight)
+	c.mu.Unlock()
+	<-c.release
+	defer func() {
+		c.mu.Lock()
+		c.inFlight--
+		c.mu.Unlock()
+	}()
+	return c.Store.Update(ctx, key, rec)
+}
+
+func (c *slowUpdates) updating() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.inFlight
+}
+
+// Last-write-wins saves of one session reach the store two at a time: one
+// being written and one queued behind it. The others wait in the process
+// rather than in a herd on the store's row lock.
+func TestLastWriteWinsSavesTwoAtATime(t *testing.T) {
+	store := &slowUpdates{Store: memstore.New(0), release: make(chan struct{})}
+	defer store.Close()
+	m := &sessionkit.Manager{Store: store, Logger: discardLogger(), LastWriteWins: true}
+	ctx := context.Background()
+	s := m.Open(ctx, "")
+	s.Set("a", 0)
+	if err := s.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const n = 5
+	errs := make(chan error, n)
+	for i := range n {
+		r := m.Open(ctx, s.Key())
+		r.Set("a", i+1)
+		go func() { errs <- r.Save(ctx) }()
+	}
+	for deadline := time.Now().Add(10 * time.Second); sessionkit.TurnUsers(m, s.Key()) < n || store.updating() < 2; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d saves waiting and %d in the store; want %d and 2", sessionkit.TurnUsers(m, s.Key()), store.updating(), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(store.release)
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if store.most != 2 {
+		t.Errorf("at most %d saves of one session were in the store at once; want 2", store.most)
+	}
+}
