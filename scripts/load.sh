@@ -22,9 +22,13 @@
 # load per request), then writing it (POST /api/session: one load and one
 # save per request, incrementing a counter). sessionkit runs twice: with
 # concurrent saves merged (its default: no write lost) and with the last
-# save winning (what scs does). ROUNDS (2) alternates the servers so that
-# neither always runs on a warmer or quieter machine. Prints one Markdown
-# table row per server, workload and round.
+# save winning (what scs does). Each server is then driven again at fixed
+# rates that all of them sustain (READ_RATE, 10000/s, and WRITE_RATE,
+# 2000/s, with hey from Debian), so that latencies compare at equal load:
+# in wrk's rows a faster server gets more requests and a busier machine.
+# ROUNDS (2) alternates the servers so that neither always runs on a
+# warmer or quieter machine. Prints one Markdown table row per server,
+# workload and round.
 #
 #   scripts/load.sh incr                    # lost increments, merge vs exclusive
 #   scripts/load.sh keys                    # keys kept by 50 concurrent writers
@@ -39,7 +43,8 @@
 # prints how many keys each round kept.
 #
 # Settings (environment): ENGINES (default: all below), DURATION (10s),
-# USERS (16: wrk threads, one connection each), CONNS and ROUNDS (scs),
+# USERS (16: wrk threads, one connection each), CONNS, ROUNDS, READ_RATE
+# and WRITE_RATE (scs),
 # SESSIONKIT_BIN (a sessionkit binary to use instead of building one), PG_URL, MYSQL_URL, REDIS_ADDR,
 # MEMCACHED_ADDRS. Engines: memory db db_postgres db_mysql file cache_redis
 # cache_memcached cached_db signed_cookies.
@@ -60,16 +65,19 @@ MEMCACHED_ADDRS=${MEMCACHED_ADDRS:-"127.0.0.1:11211,127.0.0.1:11212"}
 log() { printf 'load: %s\n' "$*" >&2; }
 answers() { (exec 3<>"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; }
 
-if ! command -v wrk >/dev/null 2>&1; then
+# need TOOL: installs a Debian package of that name when it is missing.
+need() {
+	command -v "$1" >/dev/null 2>&1 && return 0
 	if [ "$(id -u)" != 0 ]; then
-		log "wrk is not installed; run as root, or: apt-get install wrk"
+		log "$1 is not installed; run as root, or: apt-get install $1"
 		exit 1
 	fi
-	log "installing wrk"
+	log "installing $1"
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -qq
-	apt-get install -y -q --no-install-recommends wrk >/dev/null
-fi
+	apt-get install -y -q --no-install-recommends "$1" >/dev/null
+}
+need wrk
 
 work=$(mktemp -d)
 server_pid=
@@ -109,6 +117,19 @@ row() {
 	echo "$rps | $p50 | $p99 | $errors"
 }
 
+# hey_row FILE: "requests/s | p50 | p99 | errors" from hey's output (its
+# latencies are in seconds, to the 0.1 ms).
+hey_row() {
+	awk '/Requests\/sec:/ { rps = $2 }
+		/ 50% in / { p50 = $3 * 1000 }
+		/ 99% in / { p99 = $3 * 1000 }
+		/^Status code distribution:/ { section = "status"; next }
+		/^Error distribution:/ { section = "error"; next }
+		section == "status" && /^  \[/ { if ($1 !~ /^\[2/) errors += $2 }
+		section == "error" && /^  \[/ { n = $1; gsub(/[][]/, "", n); errors += n }
+		END { printf "%.0f | %.2f | %.2f | %d", rps, p50, p99, errors }' "$1"
+}
+
 # start NAME COMMAND...: runs a server in the background until it prints
 # its http:// line (30 s at most).
 start() {
@@ -136,7 +157,10 @@ stop() {
 if [ "${1:-}" = scs ]; then
 	CONNS=${CONNS:-8}
 	ROUNDS=${ROUNDS:-2}
+	READ_RATE=${READ_RATE:-10000}
+	WRITE_RATE=${WRITE_RATE:-2000}
 	answers 127.0.0.1:5432 || { log "PostgreSQL does not answer on 127.0.0.1:5432"; exit 1; }
+	need hey
 	log "building bench/cmd/skserve and bench/cmd/scsserve"
 	(cd bench && go build -o "$work/skserve" ./cmd/skserve && go build -o "$work/scsserve" ./cmd/scsserve)
 	cat >"$work/write.lua" <<'EOF'
@@ -183,6 +207,16 @@ EOF
 			wrk -t"$threads" -c"$CONNS" -d"$DURATION" --latency -H "Cookie: $cookie" -s "$work/write.lua" \
 				"http://127.0.0.1:$port/api/session" >"$work/write.out"
 			echo "| $server | $label | write | $round | $(row "$work/write.out") |"
+			# The same at a fixed rate that every server sustains, so that
+			# latencies compare at equal load (wrk's rows do not: a faster
+			# server gets more requests and a busier machine).
+			hey -z "$DURATION" -c "$CONNS" -q $((READ_RATE / CONNS)) -H "Cookie: $cookie" \
+				"http://127.0.0.1:$port/api/session" >"$work/read.hey"
+			echo "| $server | $label | read at $READ_RATE/s | $round | $(hey_row "$work/read.hey") |"
+			hey -z "$DURATION" -c "$CONNS" -q $((WRITE_RATE / CONNS)) -m POST -H "Cookie: $cookie" \
+				-H 'Content-Type: application/json' -d '{"counter":1}' \
+				"http://127.0.0.1:$port/api/session" >"$work/write.hey"
+			echo "| $server | $label | write at $WRITE_RATE/s | $round | $(hey_row "$work/write.hey") |"
 			stop
 		done
 	done
