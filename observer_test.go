@@ -109,14 +109,10 @@ func TestObserverSeesConflictAndRetry(t *testing.T) {
 	m := &sessionkit.Manager{Store: store, Observer: rec, Logger: discardLogger()}
 	ctx := context.Background()
 
-	s := m.Open(ctx, "")
-	s.Set("a", 1)
-	if err := s.Save(ctx); err != nil {
-		t.Fatal(err)
-	}
+	key := savedSession(t, m, "a", 1)
 	// Two requests read the same version; the second to save conflicts
 	// and merges into the record that the conflict carries: no load.
-	first, second := m.Open(ctx, s.Key()), m.Open(ctx, s.Key())
+	first, second := m.Open(ctx, key), m.Open(ctx, key)
 	first.Set("x", 1)
 	second.Set("y", 2)
 	if err := first.Save(ctx); err != nil {
@@ -129,7 +125,7 @@ func TestObserverSeesConflictAndRetry(t *testing.T) {
 	if got, want := strings.Join(rec.ops(), " "), "save:error conflict retry save"; got != want {
 		t.Fatalf("a save that lost a race: observed %q, want %q", got, want)
 	}
-	if v, _ := sessionkit.Get[int](m.Open(ctx, s.Key()), "x"); v != 1 {
+	if v, _ := sessionkit.Get[int](m.Open(ctx, key), "x"); v != 1 {
 		t.Fatalf("the merge lost the first request's write: x = %v", v)
 	}
 }

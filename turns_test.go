@@ -40,12 +40,8 @@ func TestConcurrentSavesTakeTurns(t *testing.T) {
 	m := &sessionkit.Manager{Store: store, Observer: rec, Logger: discardLogger()}
 	ctx := context.Background()
 
-	s := m.Open(ctx, "")
-	s.Set("a", 1)
-	if err := s.Save(ctx); err != nil {
-		t.Fatal(err)
-	}
-	first, second := m.Open(ctx, s.Key()), m.Open(ctx, s.Key())
+	key := savedSession(t, m, "a", 1)
+	first, second := m.Open(ctx, key), m.Open(ctx, key)
 	first.Set("x", 1)
 	second.Set("y", 2)
 	second.Delete("a")
@@ -54,7 +50,7 @@ func TestConcurrentSavesTakeTurns(t *testing.T) {
 	go func() { errs <- first.Save(ctx) }()
 	<-store.entered // the first save holds the turn, inside its Swap
 	go func() { errs <- second.Save(ctx) }()
-	for deadline := time.Now().Add(10 * time.Second); sessionkit.TurnUsers(m, s.Key()) < 2; {
+	for deadline := time.Now().Add(10 * time.Second); sessionkit.TurnUsers(m, key) < 2; {
 		if time.Now().After(deadline) {
 			t.Fatal("the second save never waited for its turn")
 		}
@@ -70,11 +66,11 @@ func TestConcurrentSavesTakeTurns(t *testing.T) {
 	if ops := strings.Join(rec.ops(), " "); ops != "save save" {
 		t.Errorf("two saves taking turns: observed %q, want %q (no conflict, no load)", ops, "save save")
 	}
-	got := m.Open(ctx, s.Key())
+	got := m.Open(ctx, key)
 	if x, _ := sessionkit.Get[int](got, "x"); x != 1 || got.Get("y") == nil || got.Has("a") {
 		t.Errorf("after the turns: %v; want x=1, y=2 and no a", got.Keys())
 	}
-	if n := sessionkit.TurnUsers(m, s.Key()); n != 0 {
+	if n := sessionkit.TurnUsers(m, key); n != 0 {
 		t.Errorf("%d users of the turn left after both saves; want 0 (the entry is dropped)", n)
 	}
 }
@@ -86,12 +82,8 @@ func TestSaveWithoutTurnStillMerges(t *testing.T) {
 	defer store.Close()
 	m := &sessionkit.Manager{Store: store, Logger: discardLogger()}
 	ctx := context.Background()
-	s := m.Open(ctx, "")
-	s.Set("a", 1)
-	if err := s.Save(ctx); err != nil {
-		t.Fatal(err)
-	}
-	first, second := m.Open(ctx, s.Key()), m.Open(ctx, s.Key())
+	key := savedSession(t, m, "a", 1)
+	first, second := m.Open(ctx, key), m.Open(ctx, key)
 	first.Set("x", 1)
 	second.Set("y", 2)
 	errs := make(chan error, 1)
@@ -106,7 +98,7 @@ func TestSaveWithoutTurnStillMerges(t *testing.T) {
 	if err := <-errs; err != nil {
 		t.Fatal(err)
 	}
-	got := m.Open(ctx, s.Key())
+	got := m.Open(ctx, key)
 	if got.Get("x") == nil || got.Get("y") == nil {
 		t.Errorf("after a save that went ahead without its turn: %v; want x and y", got.Keys())
 	}
@@ -150,21 +142,17 @@ func TestLastWriteWinsSavesTwoAtATime(t *testing.T) {
 	defer store.Close()
 	m := &sessionkit.Manager{Store: store, Logger: discardLogger(), LastWriteWins: true}
 	ctx := context.Background()
-	s := m.Open(ctx, "")
-	s.Set("a", 0)
-	if err := s.Save(ctx); err != nil {
-		t.Fatal(err)
-	}
+	key := savedSession(t, m, "a", 0)
 	const n = 5
 	errs := make(chan error, n)
 	for i := range n {
-		r := m.Open(ctx, s.Key())
+		r := m.Open(ctx, key)
 		r.Set("a", i+1)
 		go func() { errs <- r.Save(ctx) }()
 	}
-	for deadline := time.Now().Add(10 * time.Second); sessionkit.TurnUsers(m, s.Key()) < n || store.updating() < 2; {
+	for deadline := time.Now().Add(10 * time.Second); sessionkit.TurnUsers(m, key) < n || store.updating() < 2; {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d saves waiting and %d in the store; want %d and 2", sessionkit.TurnUsers(m, s.Key()), store.updating(), n)
+			t.Fatalf("%d saves waiting and %d in the store; want %d and 2", sessionkit.TurnUsers(m, key), store.updating(), n)
 		}
 		time.Sleep(time.Millisecond)
 	}
@@ -177,4 +165,18 @@ func TestLastWriteWinsSavesTwoAtATime(t *testing.T) {
 	if store.most != 2 {
 		t.Errorf("at most %d saves of one session were in the store at once; want 2", store.most)
 	}
+}
+
+// savedSession saves a new session holding the key/value pairs kv and
+// returns its key.
+func savedSession(t *testing.T, m *sessionkit.Manager, kv ...any) string {
+	t.Helper()
+	s := m.Open(t.Context(), "")
+	for i := 0; i < len(kv); i += 2 {
+		s.Set(kv[i].(string), kv[i+1])
+	}
+	if err := s.Save(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	return s.Key()
 }
