@@ -19,6 +19,10 @@
 //			return s
 //		}, storetest.Options{Clock: clock})
 //	}
+//
+// A store shared between processes (a file, a database, a cache server)
+// also runs CrossProcess, which starts the test binary a second time and
+// checks that the two processes' concurrent saves lose nothing.
 package storetest
 
 import (

@@ -1,18 +1,10 @@
 package cacheddb_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +15,7 @@ import (
 	"github.com/sessionkit/sessionkit/store/cacheddb"
 	"github.com/sessionkit/sessionkit/store/memstore"
 	"github.com/sessionkit/sessionkit/store/sqlstore"
+	"github.com/sessionkit/sessionkit/storetest"
 )
 
 // TestLockUsesTheDatabaseLocker: over a database store that is a Locker,
@@ -128,136 +121,23 @@ func TestSwapKeepsTheCacheFresh(t *testing.T) {
 	}
 }
 
-// Cross-process test: two processes (this one and the test binary run
-// again) share one Redis and one SQLite file. Each makes exclusive
-// increments of one counter and, at the same time, merged saves of keys
-// of its own.
-const (
-	crossEnv    = "SESSIONKIT_CACHEDDB_CROSS"
-	crossRounds = 30
-)
-
-func crossManager(t *testing.T, prefix, file string) *sessionkit.Manager {
-	c := openRedis(t, "redis://"+testenv.RedisAddr(t))
-	db, err := sqlstore.Open(context.Background(), "sqlite:///"+file, sqlstore.Config{CreateTable: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	s := cacheddb.New(db, c, cacheddb.Config{Prefix: prefix})
-	t.Cleanup(func() { s.Close() })
-	return &sessionkit.Manager{Store: s, LockWait: 30 * time.Second}
-}
-
-func crossWork(t *testing.T, m *sessionkit.Manager, key, who string) {
-	inc := m.ExclusiveMiddleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := sessionkit.FromRequest(r)
-		n, _ := sessionkit.Get[int](s, "n")
-		time.Sleep(time.Millisecond) // work between the read and the write
-		s.Set("n", n+1)
-	}))
-	set := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := sessionkit.FromRequest(r)
-		i, _ := strconv.Atoi(r.URL.Query().Get("i"))
-		s.Get("n")
-		s.Set(fmt.Sprintf("%s%d", who, i), i)
-	}))
-	serve := func(h http.Handler, target string) {
-		req := httptest.NewRequest("POST", target, nil)
-		req.AddCookie(&http.Cookie{Name: sessionkit.DefaultCookieName, Value: key})
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			t.Errorf("%s %s: status %d: %s", who, target, rec.Code, rec.Body)
-		}
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for range crossRounds {
-			serve(inc, "/inc")
-		}
-	})
-	wg.Go(func() {
-		for i := range crossRounds {
-			serve(set, fmt.Sprintf("/set?i=%d", i))
-		}
-	})
-	wg.Wait()
-}
-
+// TestCrossProcess: two processes (this one and the test binary run again)
+// share one Redis and one SQLite file, and lose no write
+// (storetest.CrossProcess).
 func TestCrossProcess(t *testing.T) {
-	if os.Getenv(crossEnv) != "" {
-		t.Skip("this is the second process")
-	}
-	prefix, file := uniquePrefix(), filepath.Join(t.TempDir(), "sessions.db")
-	m := crossManager(t, prefix, file)
-	s := m.Open(context.Background(), "")
-	s.Set("n", 0)
-	if err := s.Save(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	key := s.Key()
-
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrossProcessPeer$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crossEnv+"="+prefix+" "+key+" "+file)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Start together: the peer says when it is ready, then both go.
-	out := bufio.NewScanner(stdout)
-	var peerOut []string
-	for out.Scan() && out.Text() != "READY" {
-		peerOut = append(peerOut, out.Text())
-	}
-	if _, err := stdin.Write([]byte("go\n")); err != nil {
-		t.Fatalf("the second process did not start: %v\n%s", err, strings.Join(peerOut, "\n"))
-	}
-	crossWork(t, m, key, "parent")
-	for out.Scan() {
-		peerOut = append(peerOut, out.Text())
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("the second process failed: %v\n%s", err, strings.Join(peerOut, "\n"))
-	}
-
-	got := m.Open(context.Background(), key)
-	if n, _ := sessionkit.Get[int](got, "n"); n != 2*crossRounds {
-		t.Errorf("two processes × %d exclusive increments gave %d", crossRounds, n)
-	}
-	for _, who := range []string{"parent", "peer"} {
-		for i := range crossRounds {
-			if v, _ := sessionkit.Get[int](got, fmt.Sprintf("%s%d", who, i)); v != i {
-				t.Errorf("%s%d = %v after concurrent merged saves from two processes; want %d", who, i, got.Get(fmt.Sprintf("%s%d", who, i)), i)
-			}
+	arg := uniquePrefix() + " " + filepath.Join(t.TempDir(), "sessions.db")
+	storetest.CrossProcess(t, arg, func(t *testing.T, arg string) *sessionkit.Manager {
+		prefix, file, _ := strings.Cut(arg, " ")
+		c := openRedis(t, "redis://"+testenv.RedisAddr(t))
+		db, err := sqlstore.Open(context.Background(), "sqlite:///"+file, sqlstore.Config{CreateTable: true})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-}
-
-// TestCrossProcessPeer is the second process of TestCrossProcess.
-func TestCrossProcessPeer(t *testing.T) {
-	arg := os.Getenv(crossEnv)
-	if arg == "" {
-		t.Skip("run by TestCrossProcess as its second process")
-	}
-	parts := strings.SplitN(arg, " ", 3)
-	if len(parts) != 3 {
-		t.Fatalf("%s=%q: want prefix, key and file", crossEnv, arg)
-	}
-	m := crossManager(t, parts[0], parts[2])
-	fmt.Println("READY")
-	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
-		t.Fatalf("waiting for the go: %v", err)
-	}
-	crossWork(t, m, parts[1], "peer")
+		t.Cleanup(func() { db.Close() })
+		s := cacheddb.New(db, c, cacheddb.Config{Prefix: prefix})
+		t.Cleanup(func() { s.Close() })
+		return &sessionkit.Manager{Store: s, LockWait: 30 * time.Second}
+	})
 }
 
 // TestSwapWaitsForTheLease: over a database store without Swap, a Swap

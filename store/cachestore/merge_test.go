@@ -1,17 +1,9 @@
 package cachestore_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"os/exec"
-	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +12,7 @@ import (
 	"github.com/sessionkit/sessionkit/cache/memorycache"
 	"github.com/sessionkit/sessionkit/internal/testenv"
 	"github.com/sessionkit/sessionkit/store/cachestore"
+	"github.com/sessionkit/sessionkit/storetest"
 )
 
 // TestSwapComparesData: Swap compares the stored record's Data, not the
@@ -105,126 +98,11 @@ func TestLockKeys(t *testing.T) {
 	}
 }
 
-// Cross-process test: two processes (this one and the test binary run
-// again) share one Redis and one session. Each makes exclusive increments
-// of one counter and, at the same time, merged saves of keys of its own.
-const (
-	crossEnv    = "SESSIONKIT_CACHESTORE_CROSS"
-	crossRounds = 40
-)
-
-func crossManager(t *testing.T, prefix string) *sessionkit.Manager {
-	c := openRedis(t, "redis://"+testenv.RedisAddr(t))
-	return &sessionkit.Manager{Store: cachestore.New(c, cachestore.Config{Prefix: prefix}), LockWait: 30 * time.Second}
-}
-
-// crossWork runs one process's share: exclusive increments of "n" and
-// merged saves of "<who><i>", concurrently.
-func crossWork(t *testing.T, m *sessionkit.Manager, key, who string) {
-	inc := m.ExclusiveMiddleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := sessionkit.FromRequest(r)
-		n, _ := sessionkit.Get[int](s, "n")
-		time.Sleep(time.Millisecond) // work between the read and the write
-		s.Set("n", n+1)
-	}))
-	set := m.Middleware(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s, _ := sessionkit.FromRequest(r)
-		i, _ := strconv.Atoi(r.URL.Query().Get("i"))
-		s.Get("n")
-		s.Set(fmt.Sprintf("%s%d", who, i), i)
-	}))
-	serve := func(h http.Handler, target string) {
-		req := httptest.NewRequest("POST", target, nil)
-		req.AddCookie(&http.Cookie{Name: sessionkit.DefaultCookieName, Value: key})
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			t.Errorf("%s %s: status %d: %s", who, target, rec.Code, rec.Body)
-		}
-	}
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		for range crossRounds {
-			serve(inc, "/inc")
-		}
-	})
-	wg.Go(func() {
-		for i := range crossRounds {
-			serve(set, fmt.Sprintf("/set?i=%d", i))
-		}
-	})
-	wg.Wait()
-}
-
+// TestCrossProcess: two processes (this one and the test binary run again)
+// share one Redis and one session, and lose no write (storetest.CrossProcess).
 func TestCrossProcess(t *testing.T) {
-	if os.Getenv(crossEnv) != "" {
-		t.Skip("this is the second process")
-	}
-	prefix := uniquePrefix(t)
-	m := crossManager(t, prefix)
-	s := m.Open(context.Background(), "")
-	s.Set("n", 0)
-	if err := s.Save(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	key := s.Key()
-	t.Cleanup(func() { m.Store.Delete(context.Background(), key) })
-
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrossProcessPeer$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crossEnv+"="+prefix+" "+key)
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	// Start together: the peer says when it is ready, then both go.
-	out := bufio.NewScanner(stdout)
-	var peerOut []string
-	for out.Scan() && out.Text() != "READY" {
-		peerOut = append(peerOut, out.Text())
-	}
-	if _, err := stdin.Write([]byte("go\n")); err != nil {
-		t.Fatalf("the second process did not start: %v\n%s", err, strings.Join(peerOut, "\n"))
-	}
-	crossWork(t, m, key, "parent")
-	for out.Scan() {
-		peerOut = append(peerOut, out.Text())
-	}
-	if err := cmd.Wait(); err != nil {
-		t.Fatalf("the second process failed: %v\n%s", err, strings.Join(peerOut, "\n"))
-	}
-
-	got := m.Open(context.Background(), key)
-	if n, _ := sessionkit.Get[int](got, "n"); n != 2*crossRounds {
-		t.Errorf("two processes × %d exclusive increments gave %d", crossRounds, n)
-	}
-	for _, who := range []string{"parent", "peer"} {
-		for i := range crossRounds {
-			if v, _ := sessionkit.Get[int](got, fmt.Sprintf("%s%d", who, i)); v != i {
-				t.Errorf("%s%d = %v after concurrent merged saves from two processes; want %d", who, i, got.Get(fmt.Sprintf("%s%d", who, i)), i)
-			}
-		}
-	}
-}
-
-// TestCrossProcessPeer is the second process of TestCrossProcess.
-func TestCrossProcessPeer(t *testing.T) {
-	arg := os.Getenv(crossEnv)
-	if arg == "" {
-		t.Skip("run by TestCrossProcess as its second process")
-	}
-	prefix, key, _ := strings.Cut(arg, " ")
-	m := crossManager(t, prefix)
-	fmt.Println("READY")
-	if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
-		t.Fatalf("waiting for the go: %v", err)
-	}
-	crossWork(t, m, key, "peer")
+	storetest.CrossProcess(t, uniquePrefix(t), func(t *testing.T, prefix string) *sessionkit.Manager {
+		c := openRedis(t, "redis://"+testenv.RedisAddr(t))
+		return &sessionkit.Manager{Store: cachestore.New(c, cachestore.Config{Prefix: prefix}), LockWait: 30 * time.Second}
+	})
 }
