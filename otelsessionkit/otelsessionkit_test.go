@@ -100,12 +100,12 @@ func TestMetrics(t *testing.T) {
 	want := map[string]map[string]int64{
 		"sessionkit.store.operations": {
 			"engine=memstore,op=create": 1,
-			"engine=memstore,op=load":   2 + 2 + 1, // two requests, two Opens, the merge's reload
+			"engine=memstore,op=load":   2 + 2,     // two requests, two Opens (the conflict carries the stored record: no reload)
 			"engine=memstore,op=save":   2 + 1 + 2, // two requests, a's save, b's two tries
 		},
 		"sessionkit.store.duration": {
 			"engine=memstore,op=create": 1,
-			"engine=memstore,op=load":   5,
+			"engine=memstore,op=load":   4,
 			"engine=memstore,op=save":   5,
 		},
 		"sessionkit.merge.conflicts":    {"engine=memstore": 1},
