@@ -131,7 +131,7 @@ type decoder struct {
 	stack  []any
 	marks  []int
 	memo   map[uint64]any
-	oddOps int // memo reads and POP_MARKs, which og-rek does not run as Python does (see FuzzDecode)
+	oddOps int // memo reads, DUPs, POP_MARKs and LONG4s, which og-rek does not run as Python does (see FuzzDecode)
 }
 
 // Decode runs the pickle p and returns the value it builds as JSON-like Go
@@ -214,10 +214,31 @@ func (d *decoder) setItems(dst any, items []any) error {
 		return corrupt("odd number of dict items at byte %d", d.pos)
 	}
 	for i := 0; i < len(items); i += 2 {
+		if !hashable(items[i]) {
+			// Python refuses it (TypeError), even in a dict that is
+			// dropped later.
+			return corrupt("unhashable %s as a dict key at byte %d", kind(items[i]), d.pos)
+		}
 		m.keys = append(m.keys, items[i])
 		m.vals = append(m.vals, items[i+1])
 	}
 	return nil
+}
+
+// hashable reports whether Python could use v as a dict key: not a list
+// or dict, nor a tuple that holds one.
+func hashable(v any) bool {
+	switch v := v.(type) {
+	case *list, *dict:
+		return false
+	case tuple:
+		for _, e := range v {
+			if !hashable(e) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (d *decoder) run() (any, error) {
@@ -258,6 +279,7 @@ func (d *decoder) run() (any, error) {
 				return nil, err
 			}
 		case opDup:
+			d.oddOps++ // og-rek's copy of a list does not see later appends
 			v, err := d.top()
 			if err != nil {
 				return nil, err
@@ -289,6 +311,7 @@ func (d *decoder) run() (any, error) {
 			n := 1
 			if op == opLong4 {
 				n = 4
+				d.oddOps++ // og-rek knows no LONG4
 			}
 			l, err := d.uint(n)
 			if err != nil {
