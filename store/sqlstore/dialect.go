@@ -514,8 +514,7 @@ func (e *expiryScanner) parse(s string) error {
 	return nil
 }
 
-// isDuplicateKey reports whether err is a unique-key violation, read from
-// the driver's error code without importing the driver.
+// isDuplicateKey reports whether err is a unique-key violation.
 func isDuplicateKey(err error) bool {
 	// pgx, lib/pq: SQLSTATE unique_violation.
 	var state interface{ SQLState() string }
@@ -529,40 +528,54 @@ func isDuplicateKey(err error) bool {
 		c := code.Code()
 		return c == 1555 || c == 2067
 	}
-	// go-sql-driver/mysql's *MySQLError has only fields; ER_DUP_ENTRY is
-	// 1062 (1586 when the server names the key).
+	// MySQL: ER_DUP_ENTRY is 1062 (1586 when the server names the key);
+	// mattn/go-sqlite3: the extended codes above.
+	if n, ok := errorField(err, "Number"); ok {
+		return n == 1062 || n == 1586
+	}
+	if n, ok := errorField(err, "ExtendedCode"); ok {
+		return n == 1555 || n == 2067
+	}
+	return false
+}
+
+// isDeadlock reports whether err is the database ending a statement to
+// break a deadlock, which the caller may simply try again.
+func isDeadlock(err error) bool {
+	// pgx, lib/pq: deadlock_detected, or serialization_failure.
+	var state interface{ SQLState() string }
+	if errors.As(err, &state) {
+		return state.SQLState() == "40P01" || state.SQLState() == "40001"
+	}
+	// MySQL: ER_LOCK_DEADLOCK.
+	n, ok := errorField(err, "Number")
+	return ok && n == 1213
+}
+
+// errorField returns the integer field named field of the first struct
+// error in err's chain that has one: the error numbers of drivers whose
+// error types have fields but no methods (go-sql-driver/mysql's
+// *MySQLError, mattn/go-sqlite3's Error), read without importing them.
+func errorField(err error, field string) (uint64, bool) {
 	for e := err; e != nil; e = errors.Unwrap(e) {
 		v := reflect.ValueOf(e)
 		for v.Kind() == reflect.Pointer || v.Kind() == reflect.Interface {
 			if v.IsNil() {
-				return false
+				return 0, false
 			}
 			v = v.Elem()
 		}
 		if v.Kind() != reflect.Struct {
 			continue
 		}
-		for _, field := range []string{"Number", "ExtendedCode"} {
-			f := v.FieldByName(field)
-			if !f.IsValid() {
-				continue
-			}
-			var n uint64
-			switch {
-			case f.CanUint():
-				n = f.Uint()
-			case f.CanInt():
-				n = uint64(f.Int())
-			default:
-				continue
-			}
-			switch {
-			case field == "Number" && (n == 1062 || n == 1586): // MySQL
-				return true
-			case field == "ExtendedCode" && (n == 1555 || n == 2067): // mattn/go-sqlite3
-				return true
-			}
+		f := v.FieldByName(field)
+		switch {
+		case !f.IsValid():
+		case f.CanUint():
+			return f.Uint(), true
+		case f.CanInt():
+			return uint64(f.Int()), true
 		}
 	}
-	return false
+	return 0, false
 }

@@ -166,3 +166,25 @@ func TestNoDriverError(t *testing.T) {
 		t.Errorf("Open without the driver = %v; want ErrNoDriver naming the import", err)
 	}
 }
+
+func TestIsDeadlock(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&mysqlError{Number: 1213, Message: "Deadlock found when trying to get lock"}, true},
+		{fmt.Errorf("wrapped: %w", &mysqlError{Number: 1213}), true},
+		{&mysqlError{Number: 1205, Message: "Lock wait timeout exceeded"}, false},
+		{&mysqlError{Number: 1062}, false},
+		{&pqError{"40P01"}, true},
+		{&pqError{"40001"}, true},
+		{&pqError{"23505"}, false},
+		{mattnError{Code: 5, ExtendedCode: 5}, false},
+		{errors.New("Deadlock found"), false}, // no code: never guess from text
+		{nil, false},
+	} {
+		if got := isDeadlock(tc.err); got != tc.want {
+			t.Errorf("isDeadlock(%v) = %v, want %v", tc.err, got, tc.want)
+		}
+	}
+}

@@ -118,6 +118,12 @@ func (s *Store) TryLock(ctx context.Context, key, token string, ttl time.Duratio
 	} else {
 		res, err = ls.acquire.ExecContext(tctx, lk, token, end)
 	}
+	if isDeadlock(err) {
+		// MariaDB's InnoDB can pick a lease insert as the victim of a
+		// deadlock between two takers of one lease: not taken this time,
+		// and the Manager tries again after a pause.
+		return false, nil
+	}
 	if err != nil {
 		return false, s.fail(ctx, tctx, "lock session", err)
 	}
@@ -128,7 +134,9 @@ func (s *Store) TryLock(ctx context.Context, key, token string, ttl time.Duratio
 	if n > 0 || ls.takeOver == nil {
 		return n > 0, nil
 	}
-	if res, err = ls.takeOver.ExecContext(tctx, token, end, lk, now); err != nil {
+	if res, err = ls.takeOver.ExecContext(tctx, token, end, lk, now); isDeadlock(err) {
+		return false, nil
+	} else if err != nil {
 		return false, s.fail(ctx, tctx, "lock session", err)
 	}
 	if n, err = res.RowsAffected(); err != nil {
@@ -149,7 +157,15 @@ func (s *Store) Unlock(ctx context.Context, key, token string) error {
 	if err != nil {
 		return s.fail(ctx, tctx, "", err)
 	}
-	if _, err := ls.release.ExecContext(tctx, sessionkit.KeyHash(key), token); err != nil {
+	// A release chosen as a deadlock's victim is tried again: left alone,
+	// the lease would keep the session from others until it runs out.
+	for attempt := 0; ; attempt++ {
+		_, err = ls.release.ExecContext(tctx, sessionkit.KeyHash(key), token)
+		if err == nil || !isDeadlock(err) || attempt == 2 {
+			break
+		}
+	}
+	if err != nil {
 		return s.fail(ctx, tctx, "unlock session", err)
 	}
 	return nil
