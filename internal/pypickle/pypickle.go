@@ -131,7 +131,7 @@ type decoder struct {
 	stack  []any
 	marks  []int
 	memo   map[uint64]any
-	oddOps int // memo reads, DUPs, POP_MARKs and LONG4s, which og-rek does not run as Python does (see FuzzDecode)
+	oddOps int // memo reads, DUPs, POP_MARKs, LONG4s and tuple keys, which og-rek does not run as Python does (see FuzzDecode)
 }
 
 // Decode runs the pickle p and returns the value it builds as JSON-like Go
@@ -218,6 +218,9 @@ func (d *decoder) setItems(dst any, items []any) error {
 			// Python refuses it (TypeError), even in a dict that is
 			// dropped later.
 			return corrupt("unhashable %s as a dict key at byte %d", kind(items[i]), d.pos)
+		}
+		if _, ok := items[i].(tuple); ok {
+			d.oddOps++ // og-rek cannot key a map by a tuple
 		}
 		m.keys = append(m.keys, items[i])
 		m.vals = append(m.vals, items[i+1])
